@@ -1,0 +1,5 @@
+"""Entry point for ``python -m preditiva``."""
+
+from preditiva.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The REST API: app factory, dependencies, error handlers, routes and schemas."""

@@ -1,0 +1,33 @@
+"""The FastAPI application factory."""
+
+from fastapi import FastAPI
+
+from preditiva import __version__
+from preditiva.api.errors import install_error_handlers
+from preditiva.api.request_context import RequestContextMiddleware
+from preditiva.api.routes import collect, imports, jobs, ops, schedules, series
+from preditiva.core.broker import get_celery
+from preditiva.core.settings import Settings, get_settings
+from preditiva.storage.db.engine import get_session_factory
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API for ``settings`` (the environment's when not given)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Preditiva",
+        version=__version__,
+        description="Price histories in, backtested models out, predictions served over REST.",
+    )
+    app.state.settings = settings
+    app.state.session_factory = get_session_factory(settings)
+    app.state.celery = get_celery(settings)
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(ops.router)
+    app.include_router(jobs.router)
+    app.include_router(series.router)
+    app.include_router(collect.router)
+    app.include_router(schedules.router)
+    app.include_router(imports.router)
+    return app

@@ -1,0 +1,1 @@
+"""The ``preditiva`` command line, one module per command group."""

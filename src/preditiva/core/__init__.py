@@ -1,0 +1,1 @@
+"""Settings, errors, logging, clock and enqueue-by-name: the layer everything else may import."""

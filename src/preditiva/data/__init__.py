@@ -1,0 +1,1 @@
+"""Pure data logic: parsing and validating price files, frequencies, synthetic history."""

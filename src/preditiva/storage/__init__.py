@@ -1,0 +1,1 @@
+"""Persistence: the relational database and, later, the artifact store."""

@@ -1,0 +1,1 @@
+"""Every query lives here; services decide, repositories read and write."""
