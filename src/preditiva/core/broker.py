@@ -9,9 +9,13 @@ from typing import Any
 
 from celery import Celery
 from kombu.entity import Exchange, Queue
+from kombu.transport import TRANSPORT_ALIASES
 
+from preditiva.core import embedded_transport
 from preditiva.core.queues import QUEUES, queue_for
 from preditiva.core.settings import Settings
+
+TRANSPORT_ALIASES[embedded_transport.SCHEME] = "preditiva.core.embedded_transport:Transport"
 
 
 def embedded_transport_options(settings: Settings) -> dict[str, Any]:

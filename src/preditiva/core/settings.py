@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-EMBEDDED_BROKER_URL = "filesystem://localhost/"
+EMBEDDED_BROKER_URL = "embedded://localhost/"
 
 
 class Settings(BaseSettings):
@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     @property
     def broker_is_embedded(self) -> bool:
         """Whether the broker is the embedded, serverless one."""
-        return self.effective_broker_url.startswith("filesystem:")
+        return self.effective_broker_url.startswith(("embedded:", "filesystem:"))
 
     @property
     def broker_dir(self) -> Path:
