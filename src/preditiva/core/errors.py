@@ -231,3 +231,9 @@ class ModelExistsError(ConflictError):
 
 class ModelVersionStateError(ConflictError):
     """The version's state forbids the action (promote archived, archive the champion)."""
+
+
+class NothingToTrainError(InvalidInputError):
+    """A model's target names no series (an unknown key, a tag nobody carries)."""
+
+    code = "nothing_to_train"

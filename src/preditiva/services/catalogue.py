@@ -1,7 +1,14 @@
 """Every kind of job the platform knows, by name."""
 
 from preditiva.core.errors import JobKindUnknownError
-from preditiva.services import collection_jobs, diagnostics, import_job, retention, synthetic
+from preditiva.services import (
+    collection_jobs,
+    diagnostics,
+    import_job,
+    retention,
+    synthetic,
+    training,
+)
 from preditiva.services.job_kind import JobKind
 
 KINDS: dict[str, JobKind] = {
@@ -13,6 +20,8 @@ KINDS: dict[str, JobKind] = {
         collection_jobs.COLLECT_SERIES,
         retention.CLEANUP_OBSERVATIONS,
         import_job.IMPORT_FILE,
+        training.TRAIN,
+        training.TRAIN_CHUNK,
     )
 }
 

@@ -16,6 +16,7 @@ from preditiva.core.broker import publish
 from preditiva.core.clock import utcnow
 from preditiva.core.logging import get_logger
 from preditiva.core.settings import Settings
+from preditiva.services import fanout
 from preditiva.storage.db.models import JobState
 from preditiva.storage.db.repositories import jobs as jobs_repo
 from preditiva.storage.db.repositories import workers as workers_repo
@@ -62,9 +63,10 @@ class SweepReport:
     dead: list[str] = field(default_factory=list)
     released: int = 0
     published: int = 0
+    settled: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.rerun or self.dead or self.released or self.published)
+        return bool(self.rerun or self.dead or self.released or self.published or self.settled)
 
 
 def recover_lost_work(session: Session, settings: Settings) -> SweepReport:
@@ -113,8 +115,10 @@ def sweep(
     """Recover lost work (unless told not to), then publish every queued job that is due."""
     report = SweepReport()
     if recover:
+        report_settled = fanout.settle_all(factory, settings)
         with factory.begin() as session:
             report = recover_lost_work(session, settings)
+        report.settled = report_settled
     with factory() as session:
         due = jobs_repo.due_for_dispatch(session, utcnow(), SWEEP_BATCH)
     report.published = publish_jobs(factory, app, due)
@@ -125,5 +129,6 @@ def sweep(
             dead=report.dead,
             released=report.released,
             published=report.published,
+            settled=report.settled,
         )
     return report

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
@@ -43,6 +43,9 @@ class JobKind:
     params: type[BaseModel]
     run: Callable[[JobContext, Any], Any]
     max_attempts: int | None = None
+    #: For kinds that fan out: decides the parent's outcome once its children are done,
+    #: called as ``finish(session, settings, parent_job, child_counts_by_state)``.
+    finish: Callable[[Session, Settings, Any, dict[str, int]], Any] | None = None
 
     @property
     def queue(self) -> str:
@@ -65,3 +68,20 @@ class JobKind:
             raise JobParamsInvalidError(
                 f"invalid parameters for {self.name}: {summary}", details=details
             ) from exc
+
+
+@dataclass(frozen=True)
+class AwaitChildren:
+    """What a job body returns after submitting its children: wait for them."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a parent ends, decided by its kind's ``finish`` hook."""
+
+    state: Literal["succeeded", "failed", "cancelled"]
+    result: Any = None
+    error: str | None = None
+    message: str | None = None

@@ -26,6 +26,7 @@ class RunStart:
     kind: str
     params: dict[str, Any]
     attempt: int
+    parent_id: uuid.UUID | None = None
 
 
 def start(session: Session, job_id: uuid.UUID, seq: int, *, worker: str) -> RunStart | None:
@@ -34,7 +35,7 @@ def start(session: Session, job_id: uuid.UUID, seq: int, *, worker: str) -> RunS
         return None
     job = session.get(Job, job_id, populate_existing=True)
     assert job is not None
-    return RunStart(job_id, seq, job.kind, dict(job.params), job.attempts)
+    return RunStart(job_id, seq, job.kind, dict(job.params), job.attempts, job.parent_id)
 
 
 def record_progress(session: Session, run: RunStart, fraction: float, message: str | None) -> bool:
@@ -58,6 +59,13 @@ def succeed(session: Session, run: RunStart, result: Any, *, message: str | None
     if message is not None:
         values["message"] = message[:MESSAGE_MAX]
     jobs_repo.update_run(session, run.job_id, run.seq, values)
+
+
+def await_children(session: Session, run: RunStart, message: str) -> None:
+    """Leave the run ``running`` while its child jobs work; the last one to end settles it."""
+    jobs_repo.update_run(
+        session, run.job_id, run.seq, {"message": message[:MESSAGE_MAX], "heartbeat_at": utcnow()}
+    )
 
 
 def cancelled(session: Session, run: RunStart) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from preditiva.core.clock import utcnow
 from preditiva.core.errors import InvalidInputError, JobNotFoundError, JobStateError
 from preditiva.core.queues import QUEUES
+from preditiva.services import fanout
 from preditiva.services.catalogue import get_kind
 from preditiva.storage.db.models import Job, JobState
 from preditiva.storage.db.repositories import jobs as jobs_repo
@@ -126,6 +127,7 @@ def cancel(session: Session, job_id: uuid.UUID) -> Job:
     if job.state == JobState.QUEUED and jobs_repo.cancel_queued(session, job_id, utcnow()):
         return _reload(session, job_id)
     if job.state == JobState.RUNNING and jobs_repo.request_cancel(session, job_id):
+        fanout.cancel_children(session, job_id)
         return _reload(session, job_id)
     job = _reload(session, job_id)
     if job.state in (JobState.QUEUED, JobState.RUNNING):

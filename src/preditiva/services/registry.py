@@ -242,4 +242,9 @@ def load_version(
 ) -> Any:
     """The fitted model of version or alias ``ref``, its artifact's SHA-256 verified first."""
     version = get_version(session, name, ref)
+    if version.artifact_uri is None or version.artifact_sha256 is None:
+        raise ModelVersionStateError(
+            f"version {version.version} of {name!r} has no single artifact "
+            f"(status {version.status}); a catalogue version keeps one per series"
+        )
     return store.load_model(version.artifact_uri, version.artifact_sha256)

@@ -15,8 +15,9 @@ from preditiva.core.clock import utcnow
 from preditiva.core.errors import JobCancelledError, TransientJobError
 from preditiva.core.logging import get_logger
 from preditiva.core.settings import Settings, get_settings
-from preditiva.services import job_runs
+from preditiva.services import fanout, job_runs
 from preditiva.services.catalogue import get_kind
+from preditiva.services.job_kind import AwaitChildren
 from preditiva.services.job_runs import RunStart
 from preditiva.storage.db.engine import get_session_factory
 from preditiva.storage.db.repositories import jobs as jobs_repo
@@ -145,20 +146,36 @@ def run_job(job_id: str, seq: int, *, worker: str) -> Any:
             with factory.begin() as session:
                 job_runs.cancelled(session, run)
             log.info("job cancelled")
-            return None
+            return _settle_parent(run, settings)
         except TRANSIENT_ERRORS as exc:
             with factory.begin() as session:
                 retrying = job_runs.fail_transiently(session, run, _describe(exc), settings)
             log.warning("job failed transiently", error=str(exc), retrying=retrying)
-            return None
+            return None if retrying else _settle_parent(run, settings)
         except Exception as exc:
             with factory.begin() as session:
                 job_runs.fail(session, run, _describe(exc))
             log.exception("job failed")
-            return None
+            return _settle_parent(run, settings)
         finally:
             ACTIVE.remove(identifier)
+        if isinstance(result, AwaitChildren):
+            with factory.begin() as session:
+                job_runs.await_children(session, run, result.message)
+            with factory.begin() as session:
+                fanout.settle(session, settings, run.job_id)
+            log.info("job waits for its children", message=result.message)
+            return None
         with factory.begin() as session:
             job_runs.succeed(session, run, result, message=context.last_message)
         log.info("job succeeded")
+        _settle_parent(run, settings)
         return result
+
+
+def _settle_parent(run: RunStart, settings: Settings) -> None:
+    """A child job ended: move its parent's progress on, and finish it if it was the last."""
+    if run.parent_id is None:
+        return
+    with get_session_factory(settings).begin() as session:
+        fanout.settle(session, settings, run.parent_id)

@@ -2,7 +2,13 @@
 
 from preditiva.storage.db.models.base import Base
 from preditiva.storage.db.models.job import Job, JobState
-from preditiva.storage.db.models.registry import Model, ModelAlias, ModelAliasEvent, ModelVersion
+from preditiva.storage.db.models.registry import (
+    Model,
+    ModelAlias,
+    ModelAliasEvent,
+    ModelFit,
+    ModelVersion,
+)
 from preditiva.storage.db.models.schedule import Schedule
 from preditiva.storage.db.models.series import Observation, Series, SeriesTag
 from preditiva.storage.db.models.worker import Worker
@@ -14,6 +20,7 @@ __all__ = [
     "Model",
     "ModelAlias",
     "ModelAliasEvent",
+    "ModelFit",
     "ModelVersion",
     "Observation",
     "Schedule",

@@ -1,9 +1,10 @@
 """The model registry: named recipes, their immutable versions, aliases and alias history."""
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from preditiva.core.clock import utcnow
@@ -41,13 +42,43 @@ class ModelVersion(Base):
     metrics: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     backtest: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     params: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    data_fingerprint: Mapped[str] = mapped_column(String(128))
+    data_fingerprint: Mapped[str | None] = mapped_column(String(128), nullable=True)
     library_versions: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    trained_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    training_seconds: Mapped[float] = mapped_column(Float)
-    artifact_uri: Mapped[str] = mapped_column(String(2000))
-    artifact_sha256: Mapped[str] = mapped_column(String(64))
+    trained_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    training_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    artifact_uri: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    artifact_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ModelFit(Base):
+    """One series' part of a version: its artifact, backtest and stored forecast, or why not."""
+
+    __tablename__ = "model_fit"
+    __table_args__ = (UniqueConstraint("version_id", "series_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("model_version.id", ondelete="CASCADE"), index=True
+    )
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    series_key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    carried_over: Mapped[bool] = mapped_column(Boolean, default=False)
+    data_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    n_obs: Mapped[int] = mapped_column(Integer, default=0)
+    data_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    engine_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    skill: Mapped[float | None] = mapped_column(Float, nullable=True)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    backtest: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    forecast: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    artifact_uri: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    artifact_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    trained_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    training_seconds: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class ModelAlias(Base):

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from preditiva.storage.db.models import Job, JobState
 
@@ -160,8 +160,17 @@ def touch_runs(session: Session, job_ids: Sequence[uuid.UUID], now: datetime) ->
 
 
 def silent_runs(session: Session, before: datetime) -> Sequence[Job]:
-    """Running jobs whose last sign of life is older than ``before``."""
-    query = select(Job).where(Job.state == JobState.RUNNING, Job.heartbeat_at < before)
+    """Running jobs whose last sign of life is older than ``before``.
+
+    A parent waiting for child jobs is alive while any child is queued or running.
+    """
+    child = aliased(Job)
+    waiting = (
+        select(child.id)
+        .where(child.parent_id == Job.id, child.state.in_((JobState.QUEUED, JobState.RUNNING)))
+        .exists()
+    )
+    query = select(Job).where(Job.state == JobState.RUNNING, Job.heartbeat_at < before, ~waiting)
     return session.scalars(query).all()
 
 
@@ -219,3 +228,35 @@ def count_by_queue_and_state(
         query = query.where(Job.finished_at >= finished_after)
     query = query.group_by(Job.queue, Job.state)
     return {(queue, state): count for queue, state, count in session.execute(query)}
+
+
+UNFINISHED = (JobState.QUEUED, JobState.RUNNING)
+
+
+def children_counts(session: Session, parent_id: uuid.UUID) -> dict[str, int]:
+    """How many children of a job are in each state."""
+    query = select(Job.state, func.count()).where(Job.parent_id == parent_id).group_by(Job.state)
+    return {str(state): int(count) for state, count in session.execute(query).all()}
+
+
+def unfinished_children(session: Session, parent_id: uuid.UUID) -> Sequence[Job]:
+    """Children of a job that are queued or running."""
+    query = select(Job).where(Job.parent_id == parent_id, Job.state.in_(UNFINISHED))
+    return session.scalars(query).all()
+
+
+def lock(session: Session, job_id: uuid.UUID) -> Job | None:
+    """The job, re-read and locked for the rest of the transaction (PostgreSQL)."""
+    query = select(Job).where(Job.id == job_id).with_for_update()
+    return session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+
+
+def settled_parents(session: Session) -> Sequence[uuid.UUID]:
+    """Running jobs that have children, none of them queued or running any more."""
+    child = aliased(Job)
+    has_children = select(child.id).where(child.parent_id == Job.id).exists()
+    has_unfinished = (
+        select(child.id).where(child.parent_id == Job.id, child.state.in_(UNFINISHED)).exists()
+    )
+    query = select(Job.id).where(Job.state == JobState.RUNNING, has_children, ~has_unfinished)
+    return session.scalars(query).all()

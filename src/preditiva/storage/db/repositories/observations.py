@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -99,3 +99,19 @@ def timestamps(session: Session, series_id: int, limit: int = 500) -> list[datet
         .limit(limit)
     )
     return list(session.scalars(query).all())
+
+
+def values_of(
+    session: Session, series_ids: Sequence[int], *, include_synthetic: bool
+) -> Sequence[Row[int, datetime, float]]:
+    """``(series_id, ts, value)`` of these series, by series then time (all sources)."""
+    if not series_ids:
+        return []
+    query = select(Observation.series_id, Observation.ts, Observation.value).where(
+        Observation.series_id.in_(list(series_ids))
+    )
+    if not include_synthetic:
+        query = query.where(Observation.is_synthetic.is_(False))
+    return session.execute(
+        query.order_by(Observation.series_id, Observation.ts, Observation.source)
+    ).all()

@@ -1,11 +1,13 @@
 """Queries on the model registry tables: models, versions, aliases and the alias log."""
 
+import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from preditiva.storage.db.models import Model, ModelAlias, ModelAliasEvent, ModelVersion
+from preditiva.storage.db.models import Model, ModelAlias, ModelAliasEvent, ModelFit, ModelVersion
 
 
 def get_model(session: Session, name: str, *, for_update: bool = False) -> Model | None:
@@ -63,3 +65,75 @@ def alias_events(session: Session, model_id: int, alias: str) -> Sequence[ModelA
         ModelAliasEvent.model_id == model_id, ModelAliasEvent.alias == alias
     )
     return session.scalars(query.order_by(ModelAliasEvent.id)).all()
+
+
+def version_for_job(session: Session, job_id: uuid.UUID) -> ModelVersion | None:
+    """The version a training job created, if it got that far."""
+    query = select(ModelVersion).where(ModelVersion.job_id == job_id)
+    return session.scalars(query).one_or_none()
+
+
+def fitted_series_ids(session: Session, version_id: int) -> set[int]:
+    """Series that already have a fit row in this version."""
+    query = select(ModelFit.series_id).where(ModelFit.version_id == version_id)
+    return set(session.scalars(query).all())
+
+
+def latest_fits(
+    session: Session, model_id: int, before_version: int, series_ids: Sequence[int]
+) -> dict[int, ModelFit]:
+    """Each series' trained fit in the most recent earlier version that has one."""
+    if not series_ids:
+        return {}
+    query = (
+        select(ModelFit)
+        .join(ModelVersion, ModelVersion.id == ModelFit.version_id)
+        .where(
+            ModelVersion.model_id == model_id,
+            ModelVersion.version < before_version,
+            ModelFit.status == "trained",
+            ModelFit.series_id.in_(list(series_ids)),
+        )
+        .order_by(ModelVersion.version.desc())
+    )
+    found: dict[int, ModelFit] = {}
+    for fit in session.scalars(query):
+        found.setdefault(fit.series_id, fit)
+    return found
+
+
+def fit_summaries(session: Session, version_id: int) -> Sequence[Row[Any]]:
+    """Status, key, reason, carry-over, skill and metrics of every fit of a version."""
+    query = select(
+        ModelFit.series_key,
+        ModelFit.status,
+        ModelFit.reason,
+        ModelFit.carried_over,
+        ModelFit.skill,
+        ModelFit.metrics,
+        ModelFit.data_fingerprint,
+        ModelFit.artifact_uri,
+        ModelFit.artifact_sha256,
+    ).where(ModelFit.version_id == version_id)
+    return session.execute(query.order_by(ModelFit.series_key)).all()
+
+
+def get_fit(session: Session, version_id: int, series_id: int) -> ModelFit | None:
+    """One series' fit in a version."""
+    query = select(ModelFit).where(
+        ModelFit.version_id == version_id, ModelFit.series_id == series_id
+    )
+    return session.scalars(query).one_or_none()
+
+
+def fits_of_version(session: Session, version_id: int) -> Sequence[ModelFit]:
+    """Every fit of a version, by series key."""
+    query = select(ModelFit).where(ModelFit.version_id == version_id)
+    return session.scalars(query.order_by(ModelFit.series_key)).all()
+
+
+def get_model_by_id(session: Session, model_id: int) -> Model:
+    """The model row with this id (it exists: versions cascade with their model)."""
+    model = session.get(Model, model_id)
+    assert model is not None
+    return model

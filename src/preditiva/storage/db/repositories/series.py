@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from preditiva.storage.db.models import Series, SeriesTag
@@ -62,3 +62,22 @@ def set_tags(series: Series, tags: Sequence[str]) -> None:
     wanted = sorted(set(tags))
     current = {row.tag: row for row in series.tag_rows}
     series.tag_rows = [current.get(tag) or SeriesTag(tag=tag) for tag in wanted]
+
+
+def keys_with_tag(session: Session, tag: str) -> Sequence[Row[int, str]]:
+    """``(id, key)`` of every series carrying ``tag``, by key."""
+    query = (
+        select(Series.id, Series.key)
+        .where(Series.id.in_(select(SeriesTag.series_id).where(SeriesTag.tag == tag)))
+        .order_by(Series.key)
+    )
+    return session.execute(query).all()
+
+
+def keys_of(session: Session, series_ids: Sequence[int]) -> Sequence[Row[int, str]]:
+    """``(id, key)`` of these series."""
+    if not series_ids:
+        return []
+    return session.execute(
+        select(Series.id, Series.key).where(Series.id.in_(list(series_ids)))
+    ).all()

@@ -1,0 +1,107 @@
+"""Training jobs on a real worker: one series inline, a catalogue fanned out into parts."""
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from preditiva.services import registry
+from preditiva.storage.db.models import ModelFit, ModelVersion
+from tests.support.platforms import Platform, serving_platform
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """An embedded platform with one worker."""
+    home = tmp_path_factory.mktemp("training")
+    with serving_platform("embedded", home, worker_name="training@embedded") as platform:
+        yield platform
+
+
+def _prices(seed: int, days: int, start: str = "2024-01-01") -> list[dict[str, Any]]:
+    """A daily random-walk price history as observation points."""
+    rng = np.random.default_rng(seed)
+    stamps = pd.date_range(start, periods=days, freq="D", tz="UTC")
+    values = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, days)))
+    return [{"ts": ts.isoformat(), "value": float(v)} for ts, v in zip(stamps, values, strict=True)]
+
+
+def _add_series(platform: Platform, key: str, tag: str, points: list[dict[str, Any]]) -> None:
+    """Create a series with a tag and load its points."""
+    response = platform.client.post("/v1/series", json={"key": key, "tags": [tag]})
+    assert response.status_code == 201, response.text
+    if points:
+        response = platform.client.post(
+            f"/v1/series/{key}/observations", json={"observations": points}
+        )
+        assert response.status_code == 200, response.text
+
+
+def _define(platform: Platform, name: str, target: dict[str, str], horizon: int = 14) -> None:
+    """Define a model through the registry service."""
+    with platform.backend.factory.begin() as session:
+        registry.define(session, name=name, engine="auto", horizon=horizon, target=target)
+
+
+def test_a_catalogue_trains_in_parts_and_skips_short_series_with_a_reason(
+    platform: Platform,
+) -> None:
+    for number in range(5):
+        _add_series(platform, f"cat-{number}", "catalogue", _prices(number, 200))
+    _add_series(platform, "cat-short", "catalogue", _prices(99, 5))
+    _define(platform, "catalogue-auto", {"tag": "catalogue"})
+
+    job_id = platform.submit("train.model", model="catalogue-auto", chunk_size=2)
+    job = platform.wait_for(job_id, {"succeeded", "failed", "cancelled"}, timeout=120)
+
+    assert job["state"] == "succeeded", (
+        job,
+        platform.client.get("/v1/jobs", params={"parent_id": job_id}).json(),
+    )
+    result = job["result"]
+    assert (result["trained"], result["skipped"], result["failed"]) == (5, 1, 0)
+    assert result["skipped_series"][0]["series"] == "cat-short"
+    assert "too short to backtest" in result["skipped_series"][0]["reason"]
+    children = platform.client.get("/v1/jobs", params={"parent_id": job_id}).json()["items"]
+    assert len(children) == 3 and {c["kind"] for c in children} == {"train.chunk"}
+    with platform.backend.factory() as session:
+        version = session.scalars(
+            select(ModelVersion).where(ModelVersion.job_id == uuid.UUID(job_id))
+        ).one()
+        assert version.status == "ready"
+        fits = session.scalars(select(ModelFit).where(ModelFit.version_id == version.id)).all()
+        trained = [fit for fit in fits if fit.status == "trained"]
+        assert len(trained) == 5
+        assert all(len(fit.forecast["mean"]) == 14 for fit in trained)
+        assert all(fit.backtest and fit.backtest["naive"] for fit in trained)
+        champion = registry.get_version(session, "catalogue-auto", "champion")
+        assert champion.id == version.id
+
+
+def test_retraining_unchanged_data_carries_fits_over_unless_forced(platform: Platform) -> None:
+    _add_series(platform, "solo", "solo", _prices(7, 120))
+    _define(platform, "solo-auto", {"series": "solo"})
+    first = platform.wait_for(platform.submit("train.model", model="solo-auto"), {"succeeded"})
+    assert first["result"]["trained"] == 1
+
+    again = platform.wait_for(platform.submit("train.model", model="solo-auto"), {"succeeded"})
+    assert (again["result"]["trained"], again["result"]["carried_over"]) == (0, 1)
+
+    forced = platform.wait_for(
+        platform.submit("train.model", model="solo-auto", force=True), {"succeeded"}
+    )
+    assert (forced["result"]["trained"], forced["result"]["carried_over"]) == (1, 0)
+
+
+def test_a_target_without_series_fails_saying_so(platform: Platform) -> None:
+    _define(platform, "nobody", {"tag": "no-such-tag"})
+    job = platform.wait_for(
+        platform.submit("train.model", model="nobody"), {"succeeded", "failed"}, timeout=60
+    )
+    assert job["state"] == "failed"
+    assert "no-such-tag" in job["error"]
