@@ -172,15 +172,21 @@ def _backtest(
     levels: tuple[int, ...],
     horizon: int,
     model: MethodResult | None = None,
+    naive: MethodResult | None = None,
 ) -> Backtest:
-    """The model's windows (evaluated here unless given) beside naive and seasonal naive."""
+    """The model's windows beside naive and seasonal naive (each evaluated here unless given)."""
     m = prepared.season_length
     values = prepared.values
     if model is None:
         model = evaluate(values, factory, windows, levels, season_length=m)
-    naive = evaluate(
-        values, lambda: get_engine("naive", freq=prepared.freq), windows, levels, season_length=m
-    )
+    if naive is None:
+        naive = evaluate(
+            values,
+            lambda: get_engine("naive", freq=prepared.freq),
+            windows,
+            levels,
+            season_length=m,
+        )
     seasonal: MethodResult | None = None
     if m > 1:
         try:
@@ -240,12 +246,29 @@ def _train_auto(
         )
         for name, runs in per_member.items()
     }
-    results = []
-    for position, window in enumerate(windows):
+    combined = []
+    for position in range(len(windows)):
         earlier = {name: window_scores[:position] for name, window_scores in scores.items()}
         chosen, _ = template.choose(members, earlier if position else {})
-        forecasts = [per_member[name][position][0] for name in chosen]
-        combined = _mean_forecast(forecasts, levels)
+        runs = [per_member[name][position] for name in chosen]
+        forecast = _mean_forecast([run[0] for run in runs], levels)
+        combined.append((forecast, any(run[1] for run in runs)))
+    model = _method_result("auto", values, windows, combined, m)
+    naive = _method_result("naive", values, windows, per_member["naive"], m)
+    fitted = template.fit_with_selection(values, scores)
+    return fitted, _backtest(prepared, factory, windows, levels, horizon, model=model, naive=naive)
+
+
+def _method_result(
+    method: str,
+    values: pd.Series[float],
+    windows: list[Window],
+    runs: list[tuple[Forecast, bool]],
+    season_length: int,
+) -> MethodResult:
+    """Score forecasts already made for each window."""
+    results = []
+    for window, (forecast, fallback_used) in zip(windows, runs, strict=True):
         train = values.iloc[: window.train_end]
         actual = values.iloc[window.train_end : window.test_end]
         results.append(
@@ -255,13 +278,11 @@ def _train_auto(
                 train_end=train.index[-1],
                 test_start=actual.index[0],
                 test_end=actual.index[-1],
-                scores=score_window(actual.to_numpy(), combined, train.to_numpy(), m),
-                fallback_used=any(per_member[name][position][1] for name in chosen),
+                scores=score_window(actual.to_numpy(), forecast, train.to_numpy(), season_length),
+                fallback_used=fallback_used,
             )
         )
-    model = MethodResult(method="auto", windows=tuple(results), aggregate=mean_scores(results))
-    fitted = template.fit_with_selection(values, scores)
-    return fitted, _backtest(prepared, factory, windows, levels, horizon, model=model)
+    return MethodResult(method=method, windows=tuple(results), aggregate=mean_scores(results))
 
 
 def _window_forecasts(

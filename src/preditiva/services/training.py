@@ -32,7 +32,7 @@ from preditiva.core.errors import (
 )
 from preditiva.core.settings import Settings
 from preditiva.ml.training import TrainedSeries, data_fingerprint, train_series
-from preditiva.services import registry
+from preditiva.services import group_index, registry
 from preditiva.services.job_kind import AwaitChildren, JobContext, JobKind, Outcome
 from preditiva.storage.artifacts import dump_model, get_store, sha256_of
 from preditiva.storage.db.models import Job, Model, ModelFit, ModelVersion
@@ -45,6 +45,8 @@ TRAINING_OPTIONS = ("include_synthetic", "levels", "n_windows")
 DEFAULT_CHUNK = 100
 WRITE_BATCH = 25
 SHOWN_PROBLEMS = 100
+#: Fewest periods a global (group) model is tested on, when the history allows.
+GROUP_HOLDOUT = 30
 
 
 class TrainParams(BaseModel):
@@ -92,6 +94,10 @@ def target_series(session: Session, model: Model) -> list[tuple[int, str]]:
         if found is None:
             raise SeriesNotFoundError(f"model {model.name!r} targets series {value!r}, unknown")
         return [(found.id, found.key)]
+    if kind == "group":
+        include = bool(model.params.get("include_synthetic", False))
+        index = group_index.refresh_index(session, value, include_synthetic=include)
+        return [(index.id, index.key)]
     rows = series_repo.keys_with_tag(session, value)
     if not rows:
         raise NothingToTrainError(f"model {model.name!r} targets tag {value!r}; no series has it")
@@ -255,8 +261,15 @@ class Recipe:
             horizon=model.horizon,
             engine_params=engine_params,
             levels=tuple(options.get("levels", (80, 95))),
-            n_windows=int(options.get("n_windows", 3)),
+            n_windows=int(options.get("n_windows", _default_windows(model))),
         )
+
+
+def _default_windows(model: Model) -> int:
+    """Three windows; for a group's index enough to hold out at least 30 periods in all."""
+    if "group" in model.target:
+        return max(3, -(-GROUP_HOLDOUT // model.horizon))
+    return 3
 
 
 _EMPTY: "pd.Series[float]" = pd.Series(np.array([], dtype=np.float64), index=pd.DatetimeIndex([]))

@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from preditiva.services import registry
 from preditiva.storage.db.models import ModelFit, ModelVersion
 from tests.support.platforms import Platform, serving_platform
+from tests.support.processes import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,16 @@ def _add_series(platform: Platform, key: str, tag: str, points: list[dict[str, A
             f"/v1/series/{key}/observations", json={"observations": points}
         )
         assert response.status_code == 200, response.text
+
+
+def _wait_for_a_running_child(platform: Platform, job_id: str) -> None:
+    """Wait until one child job of ``job_id`` is running."""
+
+    def running() -> bool:
+        listing = platform.client.get("/v1/jobs", params={"parent_id": job_id}).json()
+        return any(child["state"] == "running" for child in listing["items"])
+
+    wait_until(running, timeout=60, what=f"a running child of {job_id}", log=platform.worker.log)
 
 
 def _define(platform: Platform, name: str, target: dict[str, str], horizon: int = 14) -> None:
@@ -105,3 +115,44 @@ def test_a_target_without_series_fails_saying_so(platform: Platform) -> None:
     )
     assert job["state"] == "failed"
     assert "no-such-tag" in job["error"]
+
+
+def test_a_group_model_forecasts_the_catalogue_index_with_a_30_period_holdout(
+    platform: Platform,
+) -> None:
+    for number in range(3):
+        _add_series(platform, f"grp-{number}", "grp", _prices(40 + number, 150))
+    _define(platform, "grp-index", {"group": "grp"}, horizon=10)
+
+    job = platform.wait_for(platform.submit("train.model", model="grp-index"), {"succeeded"})
+
+    assert job["result"]["trained"] == 1
+    index = platform.client.get("/v1/series/^grp").json()
+    assert index["kind"] == "index" and "grp" not in index["tags"]
+    with platform.backend.factory() as session:
+        fit = session.scalars(select(ModelFit).where(ModelFit.series_key == "^grp")).one()
+        assert fit.backtest is not None
+        assert fit.backtest["n_windows"] * fit.backtest["h"] >= 30
+
+
+def test_cancelling_a_catalogue_training_cancels_its_parts(platform: Platform) -> None:
+    for number in range(12):
+        _add_series(platform, f"slow-{number}", "slow", _prices(60 + number, 400))
+    _define(platform, "slow-auto", {"tag": "slow"}, horizon=30)
+    job_id = platform.submit("train.model", model="slow-auto", chunk_size=1)
+    _wait_for_a_running_child(platform, job_id)
+
+    response = platform.client.post(f"/v1/jobs/{job_id}/cancel")
+    assert response.status_code == 200, response.text
+    job = platform.wait_for(job_id, {"succeeded", "failed", "cancelled"}, timeout=60)
+
+    assert job["state"] == "cancelled"
+    children = platform.client.get("/v1/jobs", params={"parent_id": job_id}).json()["items"]
+    states = [child["state"] for child in children]
+    assert states.count("cancelled") >= 6, states
+    with platform.backend.factory() as session:
+        version = session.scalars(
+            select(ModelVersion).where(ModelVersion.job_id == uuid.UUID(job_id))
+        ).one()
+        assert version.status == "cancelled"
+        assert registry.list_versions(session, "slow-auto")[0].status == "cancelled"

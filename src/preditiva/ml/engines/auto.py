@@ -50,6 +50,12 @@ def default_candidates(freq: str) -> tuple[str, ...]:
     return FAST_MEMBERS if base_frequency(freq) in HIGH_FREQUENCIES else SLOW_MEMBERS
 
 
+def _label(member: str) -> str:
+    """A member as people read it: ``"theta:STM"`` → ``"theta (STM)"``."""
+    name, _, variant = member.partition(":")
+    return f"{name} ({variant})" if variant else name
+
+
 def member_engine(member: str, *, freq: str, season_length: int) -> Forecaster:
     """A fresh member: ``"theta"`` is AutoTheta, ``"theta:STM"`` Theta restricted to STM."""
     name, _, variant = member.partition(":")
@@ -167,7 +173,7 @@ class AutoForecaster(Forecaster):
         self, members: tuple[str, ...], selection: dict[str, tuple[float, ...]]
     ) -> tuple[tuple[str, ...], str]:
         """The members, or naive alone when every model member lost every guard window."""
-        combined = f"mean of {' + '.join(members)}"
+        combined = f"mean of {' + '.join(map(_label, members))}"
         naive = selection.get("naive")
         models = [name for name in members if name != "naive"]
         if not naive or not models:
@@ -180,7 +186,7 @@ class AutoForecaster(Forecaster):
         ]
         if len(beaten) == len(models):
             return ("naive",), (
-                f"naive: {', '.join(models)} lost to naive in all {len(naive)} windows"
+                f"naive: {', '.join(map(_label, models))} lost to naive in all {len(naive)} windows"
             )
         return members, f"{combined}: not beaten by naive in every one of {len(naive)} windows"
 

@@ -13,7 +13,7 @@ def test_naive_alone_when_theta_loses_every_guard_window() -> None:
     walk = make_random_walk(seed=6)  # a walk on which Theta loses all three windows
     auto = AutoForecaster().fit(walk)
     assert auto.chosen_ == ("naive",)
-    assert auto.reason_ == "naive: theta lost to naive in all 3 windows"
+    assert auto.reason_ == "naive: theta (STM) lost to naive in all 3 windows"
     naive = NaiveForecaster().fit(walk).predict(10)
     np.testing.assert_allclose(auto.predict(10).mean, naive.mean)
 
@@ -63,5 +63,5 @@ def test_members_too_long_for_the_history_are_left_out() -> None:
 
 
 def test_daily_prices_do_not_pay_for_ets() -> None:
-    assert default_candidates("B") == ("naive", "theta")
+    assert default_candidates("B") == ("naive", "theta:STM")
     assert default_candidates("MS") == ("theta", "ets")
