@@ -90,9 +90,10 @@ def future_index(last: pd.Timestamp, freq: str, h: int) -> pd.DatetimeIndex:
     offset = to_offset(freq)
     if not isinstance(offset, Tick):
         return pd.date_range(last + offset, periods=h, freq=freq)
-    # fixed steps (days, hours): integer arithmetic, ten times faster than date_range
+    # fixed steps (days, hours): integer arithmetic, without the freq attribute that pandas
+    # would spend a millisecond validating (no caller reads it)
     nanos = last.as_unit("ns").value + np.arange(1, h + 1, dtype=np.int64) * offset.nanos
-    index = pd.DatetimeIndex(nanos.view("datetime64[ns]"), freq=offset)
+    index = pd.DatetimeIndex(nanos.view("datetime64[ns]"))
     return index.tz_localize("UTC").tz_convert(last.tz) if last.tz is not None else index
 
 
