@@ -12,6 +12,8 @@ from preditiva.storage.db.migrate import upgrade
 from tests.support.backends import fast_settings, fresh_postgres
 from tests.support.logging_state import saved_logging
 
+pytest_plugins = ("tests.support.s3_server",)
+
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:

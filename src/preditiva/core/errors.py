@@ -3,11 +3,13 @@
 PreditivaError
 ├── NotFoundError (404)
 │   ├── JobNotFoundError, SeriesNotFoundError, ScheduleNotFoundError
-│   └── ArtifactNotFoundError, ModelNotFoundError, ModelVersionNotFoundError
+│   ├── ArtifactNotFoundError, ModelNotFoundError, ModelVersionNotFoundError
+│   └── ForecastNotFoundError (no trained model covers the series)
 ├── ConflictError (409)
 │   ├── JobStateError
 │   ├── SeriesExistsError, ScheduleExistsError, ModelExistsError
-│   └── ModelVersionStateError (archived promoted, champion archived, nothing to roll back)
+│   ├── ForecastUnavailableError (the serving model skipped or failed on the series)
+│   └── ModelVersionStateError (not-ready promoted, champion archived, nothing to roll back)
 ├── PayloadTooLargeError (413)
 ├── InvalidInputError (422)
 │   ├── JobKindUnknownError
@@ -21,7 +23,8 @@ PreditivaError
 │   └── ForecasterNotFittedError (500: predict before fit, a programming error)
 ├── ArtifactIntegrityError (500: a stored artifact's SHA-256 differs from its registry row)
 ├── UnavailableError (503)
-│   └── BackendUnavailableError
+│   ├── BackendUnavailableError
+│   └── ArtifactStoreUnavailableError (bucket missing, endpoint unreachable, access refused)
 └── TransientJobError (retried with back-off when raised inside a job)
 """
 
@@ -198,6 +201,10 @@ class ArtifactNotFoundError(NotFoundError):
     """No artifact is stored at this URI."""
 
 
+class ArtifactStoreUnavailableError(UnavailableError):
+    """The artifact store cannot be used; the message says what to fix (bucket, endpoint, keys)."""
+
+
 class ArtifactIntegrityError(PreditivaError):
     """A stored artifact's SHA-256 differs from the one recorded; it is refused, never loaded.
 
@@ -230,7 +237,19 @@ class ModelExistsError(ConflictError):
 
 
 class ModelVersionStateError(ConflictError):
-    """The version's state forbids the action (promote archived, archive the champion)."""
+    """The version's state forbids the action (promote one not ready, archive the champion)."""
+
+
+class ForecastNotFoundError(NotFoundError):
+    """No trained model covers the series, or the serving version has no fit for it."""
+
+    code = "forecast_not_found"
+
+
+class ForecastUnavailableError(ConflictError):
+    """The serving version skipped or failed on the series; the message carries the reason."""
+
+    code = "forecast_unavailable"
 
 
 class NothingToTrainError(InvalidInputError):
