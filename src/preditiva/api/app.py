@@ -5,7 +5,8 @@ from fastapi import FastAPI
 from preditiva import __version__
 from preditiva.api.errors import install_error_handlers
 from preditiva.api.request_context import RequestContextMiddleware
-from preditiva.api.routes import collect, imports, jobs, ops, schedules, series
+from preditiva.api.routes import collect, forecasts, imports, jobs, ops, schedules, series
+from preditiva.api.routes import models as models_routes
 from preditiva.core.broker import get_celery
 from preditiva.core.settings import Settings, get_settings
 from preditiva.storage.db.engine import get_session_factory
@@ -30,4 +31,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(collect.router)
     app.include_router(schedules.router)
     app.include_router(imports.router)
+    app.include_router(forecasts.router)
+    app.include_router(models_routes.router)
     return app

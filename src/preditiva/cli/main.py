@@ -3,8 +3,10 @@
 import typer
 
 from preditiva.cli import collect, doctor, examples, imports, jobs, serve, up
+from preditiva.cli import models as models_cli
 from preditiva.cli import schedules as schedules_cli
 from preditiva.cli import series as series_cli
+from preditiva.cli import train as train_cli
 
 app = typer.Typer(
     name="preditiva",
@@ -25,6 +27,8 @@ app.command()(examples.synth)
 app.command()(examples.demo)
 app.command()(collect.collect)
 app.command("import")(imports.import_)
+app.add_typer(models_cli.app, name="models")
+app.command()(train_cli.train)
 
 
 def main() -> None:

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     collector_concurrency: int = Field(
         4, ge=1, le=64, description="Series fetched at once by a collection run."
     )
+    reload_interval: float = Field(
+        1.0, gt=0, description="Seconds between an API process's checks for registry changes."
+    )
 
     @field_validator("home")
     @classmethod

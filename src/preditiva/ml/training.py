@@ -13,6 +13,7 @@ could not be shown); ``n_windows=0`` turns the backtest off on purpose.
 from __future__ import annotations
 
 import hashlib
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -31,7 +32,7 @@ from preditiva.ml.backtest import (
     score_window,
 )
 from preditiva.ml.contract import DEFAULT_LEVELS, Forecast, Forecaster, check_levels, make_forecast
-from preditiva.ml.engines import get_engine
+from preditiva.ml.engines import engine_class, get_engine
 from preditiva.ml.engines.auto import AutoForecaster, member_engine
 from preditiva.ml.preparation import PreparedSeries, prepare_series
 from preditiva.ml.windows import Window, rolling_windows
@@ -84,6 +85,8 @@ def train_series(
     prepared = prepare_series(y, freq=options.pop("freq", None), season_length=None)
     prepared = _with_season(prepared, options.pop("season_length", None))
     checked = check_levels(levels)
+    if "horizon" in inspect.signature(engine_class(engine).__init__).parameters:
+        options.setdefault("horizon", horizon)  # engines that learn a horizon learn this one
     factory = _factory(engine, options, prepared)
     required, why = factory().min_length(prepared.season_length)
     if len(prepared) < required:
@@ -93,7 +96,9 @@ def train_series(
             length=len(prepared),
             required=required,
         )
-    windows, note = _windows(len(prepared), horizon, n_windows, required)
+    windows, note = _windows(
+        len(prepared), horizon, n_windows, _window_minimum(factory(), prepared)
+    )
     if engine == "auto":
         fitted, result = _train_auto(prepared, factory, windows, checked, horizon)
     else:
@@ -113,6 +118,18 @@ def train_series(
 def _utc(stamp: pd.Timestamp) -> pd.Timestamp:
     """``stamp`` as an aware UTC timestamp (naive ones are taken to be UTC)."""
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _window_minimum(template: Forecaster, prepared: PreparedSeries) -> int:
+    """Fewest points the first backtest window trains on: every ``auto`` member must fit."""
+    m = prepared.season_length
+    if not isinstance(template, AutoForecaster):
+        return template.min_length(m)[0]
+    members = template.fitting_members(prepared)
+    return max(
+        member_engine(name, freq=prepared.freq, season_length=m).min_length(m)[0]
+        for name in members
+    )
 
 
 def _with_season(prepared: PreparedSeries, season_length: int | None) -> PreparedSeries:

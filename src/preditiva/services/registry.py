@@ -29,7 +29,16 @@ from preditiva.storage.db.repositories import registry as repo
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 TARGET_KINDS = ("series", "tag", "group")
 CHAMPION = "champion"
-LIBRARIES = ("preditiva", "statsforecast", "numpy", "pandas", "joblib", "prophet")
+LIBRARIES = (
+    "preditiva",
+    "statsforecast",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "lightgbm",
+    "torch",
+    "prophet",
+)
 
 
 def check_target(target: dict[str, Any]) -> dict[str, Any]:
@@ -194,13 +203,16 @@ def _point(session: Session, model: Model, alias: str, version: ModelVersion, ac
 
 
 def promote(session: Session, name: str, version: int, *, alias: str = CHAMPION) -> ModelVersion:
-    """Point ``alias`` at ``version``; an archived version cannot be promoted (409)."""
+    """Point ``alias`` at ``version``; only a ``ready`` version can be promoted (else 409)."""
     if not NAME_PATTERN.match(alias):
         raise InvalidInputError(f"invalid alias {alias!r}")
     model = get_model(session, name, for_update=True)
     target = get_version(session, name, version)
-    if target.status == "archived":
-        raise ModelVersionStateError(f"version {version} of {name!r} is archived")
+    if target.status != "ready":
+        raise ModelVersionStateError(
+            f"version {version} of {name!r} is {target.status}; "
+            f"only a ready version can become {alias!r}"
+        )
     current = repo.get_alias(session, model.id, alias)
     if current is None or current.version_id != target.id:
         _point(session, model, alias, target, "promote")

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from preditiva.services import registry
+from preditiva.services.model_views import verdict
 from preditiva.storage.db.models import ModelFit, ModelVersion
 from tests.support.platforms import Platform, serving_platform
 from tests.support.processes import wait_until
@@ -156,3 +157,41 @@ def test_cancelling_a_catalogue_training_cancels_its_parts(platform: Platform) -
         ).one()
         assert version.status == "cancelled"
         assert registry.list_versions(session, "slow-auto")[0].status == "cancelled"
+
+
+def test_the_models_api_defines_trains_and_shows_the_champion_beside_naive(
+    platform: Platform,
+) -> None:
+    for number in range(2):
+        _add_series(platform, f"api-{number}", "api", _prices(20 + number, 90))
+    _add_series(platform, "api-short", "api", _prices(30, 4))
+    body = {"name": "api-naive", "engine": "naive", "horizon": 7, "target": {"tag": "api"}}
+    created = platform.client.post("/v1/models", json=body | {"train": True})
+    assert created.status_code == 201, created.text
+
+    job = platform.wait_for(created.json()["job"]["id"], {"succeeded", "failed"}, timeout=60)
+
+    assert job["state"] == "succeeded", job
+    model = platform.client.get("/v1/models/api-naive").json()
+    assert (model["aliases"], model["skill_version"]) == ({"champion": 1}, 1)
+    assert model["skill"]["skill_vs_naive"] == pytest.approx(job["result"]["skill_vs_naive"])
+    assert model["skill"]["verdict"] == verdict(job["result"]["skill_vs_naive"])
+    version = platform.client.get("/v1/models/api-naive/versions/1").json()
+    assert version["fits"] == {
+        "total": 3,
+        "trained": 2,
+        "carried_over": 0,
+        "skipped": 1,
+        "failed": 0,
+    }
+    assert version["job_id"] == job["id"]
+    skipped = platform.client.get("/v1/models/api-naive/versions/champion/fits?status=skipped")
+    assert [fit["series_key"] for fit in skipped.json()["items"]] == ["api-short"]
+    assert "too short" in skipped.json()["items"][0]["reason"]
+
+    again = platform.client.post("/v1/models/api-naive/train")
+    assert again.status_code == 202, again.text
+    retrained = platform.wait_for(again.json()["id"], {"succeeded", "failed"}, timeout=60)
+    assert (retrained["result"]["trained"], retrained["result"]["carried_over"]) == (0, 2)
+    versions = platform.client.get("/v1/models/api-naive/versions").json()["items"]
+    assert [(v["version"], v["aliases"]) for v in versions] == [(1, []), (2, ["champion"])]

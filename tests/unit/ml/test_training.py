@@ -97,3 +97,10 @@ def test_the_fingerprint_changes_with_any_value_or_timestamp_only() -> None:
     assert data_fingerprint(walk) == data_fingerprint(walk.iloc[::-1])
     assert data_fingerprint(walk) != data_fingerprint(changed)
     assert data_fingerprint(walk) != data_fingerprint(moved)
+
+
+def test_auto_backtest_windows_leave_every_member_enough_history() -> None:
+    with pytest.raises(SeriesTooShortError, match="too short to backtest a 14-step forecast"):
+        train_series(make_random_walk(n=20), "auto", horizon=14)
+    trained = train_series(make_random_walk(n=30), "auto", horizon=14)
+    assert trained.backtest is not None and len(trained.backtest.model.windows) == 1

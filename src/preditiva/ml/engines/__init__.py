@@ -22,10 +22,14 @@ ENGINES: dict[str, str] = {
     "arima": "preditiva.ml.engines.arima:ARIMAForecaster",
     "auto": "preditiva.ml.engines.auto:AutoForecaster",
     "prophet": "preditiva.ml.engines.prophet:ProphetForecaster",
+    "lstm": "preditiva.ml.engines.lstm:LSTMForecaster",
 }
 
 #: Engines that need an optional extra: engine name → (module to import, pip extra).
-EXTRAS: dict[str, tuple[str, str]] = {"prophet": ("prophet", "preditiva[prophet]")}
+EXTRAS: dict[str, tuple[str, str]] = {
+    "prophet": ("prophet", "preditiva[prophet]"),
+    "lstm": ("torch", "preditiva[lstm]"),
+}
 
 
 def engine_names(*, available_only: bool = False) -> list[str]:

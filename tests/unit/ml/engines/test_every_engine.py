@@ -1,6 +1,7 @@
 """The forecaster contract, checked the same way for every engine in the registry."""
 
 import pickle
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,13 +22,15 @@ ENGINES = [
     for name in engine_names()
 ]
 H = 6
+#: Engines whose defaults need a longer series or minutes of CPU: small, quick settings.
+PARAMS: dict[str, dict[str, Any]] = {"lstm": {"window": 12, "epochs": 3}}
 
 
 @pytest.fixture(scope="module", params=ENGINES)
 def fitted(request: pytest.FixtureRequest) -> tuple[Forecaster, "pd.Series[float]"]:
     """Each engine fitted once on a seasonal monthly series."""
     y = make_seasonal()
-    engine = get_engine(request.param)
+    engine = get_engine(request.param, **PARAMS.get(request.param, {}))
     assert engine.fit(y) is engine
     return engine, y
 

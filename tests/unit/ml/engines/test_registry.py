@@ -10,7 +10,7 @@ from preditiva.ml.engines.theta import ThetaForecaster
 
 
 def test_every_issue_engine_is_registered() -> None:
-    assert {"naive", "seasonal_naive", "ets", "theta", "arima", "auto", "prophet"} <= set(
+    assert {"naive", "seasonal_naive", "ets", "theta", "arima", "auto", "prophet", "lstm"} <= set(
         engine_names()
     )
 
@@ -22,8 +22,8 @@ def test_get_engine_passes_hyper_parameters() -> None:
 
 
 def test_unknown_engine_names_the_choices() -> None:
-    with pytest.raises(EngineUnknownError, match="no engine 'lstm'; choose one of naive"):
-        get_engine("lstm")
+    with pytest.raises(EngineUnknownError, match="no engine 'lstm9'; choose one of naive"):
+        get_engine("lstm9")
 
 
 def test_missing_extra_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
