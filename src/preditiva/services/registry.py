@@ -22,12 +22,22 @@ from preditiva.core.errors import (
     ModelVersionStateError,
 )
 from preditiva.ml.engines import engine_names
+from preditiva.ml.feature_estimators import ESTIMATORS, check_task
+from preditiva.ml.tabular import algorithm_names as tabular_algorithms
 from preditiva.storage.artifacts import ArtifactStore, dump_model, sha256_of
 from preditiva.storage.db.models import Model, ModelAlias, ModelAliasEvent, ModelVersion
 from preditiva.storage.db.repositories import registry as repo
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
-TARGET_KINDS = ("series", "tag", "group")
+TARGET_KINDS = ("series", "tag", "group", "dataset")
+TASKS = ("forecast", "regression", "classification")
+#: The targets each task accepts: a forecaster covers series; a tabular model a dataset; a
+#: series-feature model (next value, probability of going up) one series.
+TASK_TARGETS = {
+    "forecast": ("series", "tag", "group"),
+    "regression": ("dataset", "series"),
+    "classification": ("dataset", "series"),
+}
 CHAMPION = "champion"
 LIBRARIES = (
     "preditiva",
@@ -41,12 +51,13 @@ LIBRARIES = (
 )
 
 
-def check_target(target: dict[str, Any]) -> dict[str, Any]:
-    """``target`` if it names exactly one series key, tag or group, else a 422."""
-    if len(target) != 1 or next(iter(target)) not in TARGET_KINDS:
+def check_target(target: dict[str, Any], task: str = "forecast") -> dict[str, Any]:
+    """``target`` if it names exactly one thing this task can train on, else a 422."""
+    kinds = TASK_TARGETS[task]
+    if len(target) != 1 or next(iter(target)) not in kinds:
+        choices = ", ".join(f"{{'{kind}': ...}}" for kind in kinds)
         raise InvalidInputError(
-            f"target must be one of {{'series': key}}, {{'tag': tag}}, {{'group': name}}; "
-            f"got {target!r}",
+            f"a {task} model's target must be one of {choices}; got {target!r}",
             details=[{"field": "target", "message": "not a valid target"}],
         )
     value = next(iter(target.values()))
@@ -64,28 +75,51 @@ def define(
     target: dict[str, Any],
     params: dict[str, Any] | None = None,
     description: str = "",
+    task: str = "forecast",
 ) -> Model:
-    """A new model recipe; 422 on a bad name, engine, horizon or target, 409 if it exists."""
+    """A new model recipe; 422 on a bad name, task, engine, horizon or target, 409 if taken.
+
+    ``engine`` is a forecasting engine for ``forecast``, and an algorithm for ``regression``
+    and ``classification`` (tabular ones for a dataset, series-feature ones for a series).
+    """
     if not NAME_PATTERN.match(name):
         raise InvalidInputError(f"invalid model name {name!r}: use letters, digits, '.', '_', '-'")
-    if engine not in engine_names():
-        raise EngineUnknownError(f"no engine {engine!r}; choose one of {', '.join(engine_names())}")
+    if task not in TASKS:
+        raise InvalidInputError(
+            f"no task {task!r}; choose one of {', '.join(TASKS)}",
+            details=[{"field": "task", "message": "unknown task"}],
+        )
+    target = check_target(target, task)
+    choices = algorithm_choices(task, next(iter(target)))
+    if engine not in choices:
+        what = "engine" if task == "forecast" else f"{task} algorithm"
+        raise EngineUnknownError(f"no {what} {engine!r}; choose one of {', '.join(choices)}")
     if horizon < 1:
         raise InvalidInputError(f"horizon must be at least 1, got {horizon}")
     if repo.get_model(session, name) is not None:
         raise ModelExistsError(f"a model named {name!r} already exists")
     model = Model(
         name=name,
-        task="forecast",
+        task=task,
         engine=engine,
         params=dict(params or {}),
         horizon=horizon,
-        target=check_target(target),
+        target=target,
         description=description,
     )
     session.add(model)
     session.flush()
     return model
+
+
+def algorithm_choices(task: str, target_kind: str) -> list[str]:
+    """The engines or algorithms a model of this task and target kind may use."""
+    if task == "forecast":
+        return engine_names()
+    checked = check_task(task)
+    if target_kind == "dataset":
+        return list(tabular_algorithms(checked))
+    return list(ESTIMATORS[checked])
 
 
 def get_model(session: Session, name: str, *, for_update: bool = False) -> Model:
