@@ -5,8 +5,11 @@ from fastapi import FastAPI
 from preditiva import __version__
 from preditiva.api.errors import install_error_handlers
 from preditiva.api.request_context import RequestContextMiddleware
+from preditiva.api.routes import batch_predictions as batch_predictions_routes
 from preditiva.api.routes import collect, forecasts, imports, jobs, ops, schedules, series
+from preditiva.api.routes import datasets as datasets_routes
 from preditiva.api.routes import models as models_routes
+from preditiva.api.routes import predictions as predictions_routes
 from preditiva.core.broker import get_celery
 from preditiva.core.settings import Settings, get_settings
 from preditiva.storage.db.engine import get_session_factory
@@ -31,6 +34,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(collect.router)
     app.include_router(schedules.router)
     app.include_router(imports.router)
+    app.include_router(batch_predictions_routes.router)
+    app.include_router(datasets_routes.router)
     app.include_router(forecasts.router)
     app.include_router(models_routes.router)
+    app.include_router(predictions_routes.router)
     return app

@@ -3,7 +3,9 @@
 import typer
 
 from preditiva.cli import collect, doctor, examples, imports, jobs, serve, up
+from preditiva.cli import datasets as datasets_cli
 from preditiva.cli import models as models_cli
+from preditiva.cli import predict as predict_cli
 from preditiva.cli import schedules as schedules_cli
 from preditiva.cli import series as series_cli
 from preditiva.cli import train as train_cli
@@ -27,8 +29,10 @@ app.command()(examples.synth)
 app.command()(examples.demo)
 app.command()(collect.collect)
 app.command("import")(imports.import_)
+app.add_typer(datasets_cli.app, name="datasets")
 app.add_typer(models_cli.app, name="models")
 app.command()(train_cli.train)
+app.command()(predict_cli.predict)
 
 
 def main() -> None:

@@ -69,6 +69,7 @@ def _show(view: ModelView) -> None:
     rows: list[tuple[str, str]] = [
         ("name", escape(model.name)),
         ("description", escape(model.description)),
+        ("task", model.task),
         ("engine", model.engine),
         ("horizon", str(model.horizon)),
         ("target", escape(target_text(model.target))),
@@ -150,12 +151,24 @@ def versions(name: NameArg) -> None:
 @handles_errors
 def define(
     name: NameArg,
-    engine: Annotated[str, typer.Option(help="auto, naive, ets, theta, arima, …")] = "auto",
-    horizon: Annotated[int, typer.Option(min=1, help="Steps forecast ahead.")] = 30,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="auto, naive, ets, theta, arima, … (forecast; default auto); "
+            "linear, logistic, random_forest, lightgbm, … (other tasks; default lightgbm)"
+        ),
+    ] = None,
+    horizon: Annotated[
+        int | None, typer.Option(min=1, help="Steps ahead (default 30 for a forecast, else 1).")
+    ] = None,
+    task: Annotated[str, typer.Option(help="forecast, regression or classification.")] = "forecast",
     series: Annotated[str | None, typer.Option(help="Train on this one series.")] = None,
     tag: Annotated[str | None, typer.Option(help="Train on every series with this tag.")] = None,
     group: Annotated[
         str | None, typer.Option(help="Train on the group of series with this tag.")
+    ] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="Train on this dataset (regression, classification).")
     ] = None,
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="name=value (JSON value)")
@@ -163,10 +176,14 @@ def define(
     description: Annotated[str, typer.Option(help="What the model is for.")] = "",
     train: Annotated[bool, typer.Option("--train", help="Submit its first training now.")] = False,
 ) -> None:
-    """Define a model on one series (--series), a tag (--tag) or a group (--group)."""
-    given = {k: v for k, v in (("series", series), ("tag", tag), ("group", group)) if v}
+    """Define a model on one series (--series), a tag (--tag), a group or a dataset."""
+    targets = (("series", series), ("tag", tag), ("group", group), ("dataset", dataset))
+    given = {k: v for k, v in targets if v}
     if len(given) != 1:
-        raise typer.BadParameter("give exactly one of --series, --tag or --group")
+        raise typer.BadParameter(
+            "give exactly one of --series, --tag or --group, or --dataset for a regression "
+            "or classification model"
+        )
     settings = cli.settings()
     with cli.session_scope() as session:
         defined = model_jobs.define_model(
@@ -178,12 +195,13 @@ def define(
             params=parse_params(param or [], None),
             description=description,
             train=train,
+            task=task,
             default_max_attempts=settings.max_attempts,
         )
-    console.print(
-        f"defined model [bold]{escape(name)}[/] ({engine}, horizon {horizon}, "
-        f"{escape(target_text(given))})"
-    )
+        recipe = f"{defined.model.task}, {defined.model.engine}"
+        if defined.model.task == "forecast" or "series" in given:
+            recipe += f", horizon {defined.model.horizon}"
+    console.print(f"defined model [bold]{escape(name)}[/] ({recipe}, {escape(target_text(given))})")
     if defined.job is not None:
         sent = dispatch.publish_jobs(cli.factory(), cli.celery(), [defined.job.id])
         console.print(

@@ -46,6 +46,8 @@ def print_summary(name: str, job: Job) -> None:
             counts.add_row(label, f"{result.get(key, 0):,}")
         console.print(counts)
         console.print(f"skill vs naive: {skill_text(model_views.skill_of(result))}")
+    elif "skill_vs_baseline" in result:
+        console.print(f"skill: {skill_text(model_views.skill_of(result))}")
     problems = _problems(result)
     for series, why in problems[:SHOWN_PROBLEMS]:
         console.print(f"  [yellow]{escape(series)}[/]: {escape(why)}")

@@ -4,17 +4,23 @@ PreditivaError
 ├── NotFoundError (404)
 │   ├── JobNotFoundError, SeriesNotFoundError, ScheduleNotFoundError
 │   ├── ArtifactNotFoundError, ModelNotFoundError, ModelVersionNotFoundError
+│   ├── ResultNotFoundError (a job has no result file: not a batch prediction, or it failed)
+│   ├── DatasetNotFoundError
 │   └── ForecastNotFoundError (no trained model covers the series)
 ├── ConflictError (409)
 │   ├── JobStateError
 │   ├── SeriesExistsError, ScheduleExistsError, ModelExistsError
 │   ├── ForecastUnavailableError (the serving model skipped or failed on the series)
-│   └── ModelVersionStateError (not-ready promoted, champion archived, nothing to roll back)
+│   ├── ChampionMissingError (a model asked for its champion has none)
+│   ├── ModelVersionStateError (not-ready promoted, champion archived, nothing to roll back)
+│   └── DatasetVersionConflictError (two uploads of one name took the same version number)
 ├── PayloadTooLargeError (413)
 ├── InvalidInputError (422)
 │   ├── JobKindUnknownError
 │   ├── JobParamsInvalidError
 │   ├── DataValidationError (row-level problems in uploaded or pushed data)
+│   ├── ModelNotTabularError (batch prediction asked of a forecaster or series model)
+│   ├── InlinePredictionUnsupportedError (only an lstm forecaster reads an inline history)
 │   └── SourceInvalidError (a series' source names no collector, or is malformed)
 ├── CollectorError (502: a collector could not fetch or read its source)
 ├── ForecasterError (a forecasting engine could not do what was asked)
@@ -256,3 +262,35 @@ class NothingToTrainError(InvalidInputError):
     """A model's target names no series (an unknown key, a tag nobody carries)."""
 
     code = "nothing_to_train"
+
+
+class DatasetNotFoundError(NotFoundError):
+    """No dataset has this name, or it has no such version."""
+
+
+class DatasetVersionConflictError(ConflictError):
+    """Another upload of the same dataset took this version number first."""
+
+
+class ChampionMissingError(ConflictError):
+    """A model asked for its champion has none; a version must be promoted first."""
+
+    code = "champion_missing"
+
+
+class InlinePredictionUnsupportedError(InvalidInputError):
+    """The model cannot predict from a history sent inline (only an lstm forecaster can)."""
+
+    code = "inline_prediction_unsupported"
+
+
+class ResultNotFoundError(NotFoundError):
+    """The job has no result file to download (another kind of job, or it did not succeed)."""
+
+    code = "result_not_found"
+
+
+class ModelNotTabularError(InvalidInputError):
+    """The model is not a tabular one, so it cannot predict rows of a file."""
+
+    code = "model_not_tabular"

@@ -60,8 +60,14 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(
         2048.0, gt=0, description="Largest file POST /v1/imports accepts, in megabytes."
     )
+    max_dataset_mb: float = Field(
+        512.0, gt=0, description="Largest dataset POST /v1/datasets accepts, in megabytes."
+    )
     import_chunk_rows: int = Field(
         100_000, ge=1, description="Rows an import reads and checks at a time."
+    )
+    predict_chunk_rows: int = Field(
+        100_000, ge=1, description="Rows a batch prediction reads and predicts at a time."
     )
     yahoo_base_url: str = Field(
         "https://query1.finance.yahoo.com", description="Yahoo Finance chart API base URL."
@@ -90,6 +96,9 @@ class Settings(BaseSettings):
     )
     reload_interval: float = Field(
         1.0, gt=0, description="Seconds between an API process's checks for registry changes."
+    )
+    predict_max_rows: int = Field(
+        1000, ge=1, le=1_000_000, description="Rows POST /v1/models/{name}/predict accepts."
     )
 
     @field_validator("home")

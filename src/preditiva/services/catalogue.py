@@ -2,9 +2,11 @@
 
 from preditiva.core.errors import JobKindUnknownError
 from preditiva.services import (
+    batch_prediction_job,
     collection_jobs,
     diagnostics,
     import_job,
+    predict_job,
     retention,
     synthetic,
     training,
@@ -22,6 +24,8 @@ KINDS: dict[str, JobKind] = {
         import_job.IMPORT_FILE,
         training.TRAIN,
         training.TRAIN_CHUNK,
+        predict_job.PREDICT_ROWS,
+        batch_prediction_job.PREDICT_BATCH,
     )
 }
 

@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 
 from preditiva.core.errors import InvalidInputError, NothingToTrainError
 from preditiva.ml.engines import engine_available, engine_class, engine_names
-from preditiva.services import jobs, registry
+from preditiva.services import datasets, jobs, registry, task_options
 from preditiva.services.training import DEFAULT_CHUNK, TRAIN, TRAINING_OPTIONS
 from preditiva.storage.db.models import Job, Model
 from preditiva.storage.db.repositories import series as series_repo
 
 Level = Annotated[int, Field(gt=0, lt=100)]
+#: Target dtypes that hold labels, never amounts.
+LABEL_DTYPES = ("object", "string", "str", "bool", "boolean", "category")
 
 
 class TrainingOptions(BaseModel):
@@ -40,8 +42,18 @@ class DefinedModel:
     job: Job | None
 
 
-def check_params(engine: str, params: Mapping[str, Any]) -> None:
+def check_params(
+    engine: str,
+    params: Mapping[str, Any],
+    *,
+    task: str = "forecast",
+    target: Mapping[str, Any] | None = None,
+) -> None:
     """422 naming the parameter when ``engine`` does not take it or an option is malformed."""
+    if task != "forecast":
+        kind = next(iter(target or {}), "")
+        task_options.check_params(task, kind, engine, params)
+        return
     try:
         TrainingOptions.model_validate(dict(params))
     except ValidationError as exc:
@@ -68,9 +80,13 @@ def check_params(engine: str, params: Mapping[str, Any]) -> None:
 
 
 def check_target(session: Session, model: Model) -> None:
-    """422 when the model's target names no series yet (reads only: no group index is built)."""
+    """422 when the model's target names no series or dataset yet (reads only)."""
     kind, value = next(iter(model.target.items()))
-    if kind == "series":
+    if kind == "dataset":
+        dataset_version = model.params.get("dataset_version")
+        row = datasets.for_training(session, value, dataset_version)
+        _check_task_fits(model, row.task, row.schema)
+    elif kind == "series":
         if series_repo.get_by_key(session, value) is None:
             raise NothingToTrainError(
                 f"nothing to train: model {model.name!r} targets series {value!r}, unknown"
@@ -79,6 +95,20 @@ def check_target(session: Session, model: Model) -> None:
         raise NothingToTrainError(
             f"nothing to train: model {model.name!r} targets {kind} {value!r}; no series has "
             f"tag {value!r}"
+        )
+
+
+def _check_task_fits(model: Model, dataset_task: str, schema: Mapping[str, Any]) -> None:
+    """422 when a regression model is asked of a dataset whose target holds labels."""
+    if model.task != "regression" or dataset_task == "regression":
+        return
+    target = schema.get("target")
+    dtype = next((c["dtype"] for c in schema.get("columns", []) if c["name"] == target), "")
+    if dtype in LABEL_DTYPES:
+        raise InvalidInputError(
+            f"model {model.name!r}: the target {target!r} of dataset "
+            f"{model.target['dataset']!r} holds labels ({dtype}); define a classification model",
+            details=[{"field": "task", "message": "regression needs a numeric target"}],
         )
 
 
@@ -105,25 +135,35 @@ def define_model(
     session: Session,
     *,
     name: str,
-    engine: str,
-    horizon: int,
+    engine: str | None = None,
+    horizon: int | None = None,
     target: dict[str, Any],
     params: dict[str, Any] | None = None,
     description: str = "",
     train: bool = False,
+    task: str = "forecast",
     default_max_attempts: int,
 ) -> DefinedModel:
-    """Define a model after checking its params; with ``train``, also its training job."""
-    check_params(engine, params or {})
+    """Define a model after checking its params; with ``train``, also its training job.
+
+    Without an engine a forecast uses ``auto`` and other tasks ``lightgbm``; without a
+    horizon a forecast looks 30 steps ahead and a series-feature model one. A model on a
+    dataset needs the dataset uploaded first (422 otherwise).
+    """
+    engine = engine or task_options.DEFAULT_ENGINES.get(task, "auto")
+    check_params(engine, params or {}, task=task, target=target)
     model = registry.define(
         session,
         name=name,
         engine=engine,
-        horizon=horizon,
+        horizon=horizon or task_options.DEFAULT_HORIZONS.get(task, 1),
         target=target,
         params=params,
         description=description,
+        task=task,
     )
+    if "dataset" in model.target:
+        check_target(session, model)
     if not train:
         return DefinedModel(model, None)
     return DefinedModel(

@@ -2,6 +2,8 @@
 
 The verdict wording lives here alone, so the API, the CLI and job summaries agree:
 ``"3.2% better than naive (MASE)"``, ``"loses to naive by 1.8% (MASE)"`` or why it is unknown.
+Regression and classification models compare with their own baseline instead (their
+metrics hold ``skill_vs_baseline``): ``"R² 0.91; RMSE 70.0% better than the mean baseline"``.
 """
 
 import math
@@ -20,6 +22,15 @@ NO_BACKTEST = "no backtest: skill unknown"
 NOT_TRAINED = "not trained yet: skill unknown"
 TRAINING = "still training: skill unknown"
 MAX_PAGE = 500
+BASELINE_WORDS = {
+    "mean": "the mean baseline",
+    "majority": "the majority-class baseline",
+    "naive": "the naive baseline (last value)",
+    "base_rate": "the base-rate baseline (share of ups)",
+}
+METRIC_WORDS = {"rmse": "RMSE", "mae": "MAE", "log_loss": "log loss"}
+#: The score a verdict leads with, when the metrics have it: R², else accuracy.
+HEADLINES = (("r2", "R²"), ("accuracy", "accuracy"))
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,8 @@ class Skill:
     beats_naive: bool | None
     beats_naive_share: float | None
     verdict: str
+    #: what the skill compares with: naive (forecasts), mean, majority, naive or base_rate
+    baseline: str = "naive"
 
 
 @dataclass(frozen=True)
@@ -97,12 +110,49 @@ def skill_of(
     unknown: str = NO_BACKTEST,
 ) -> Skill:
     """The skill block of a version's metrics (or, failing that, its backtest)."""
+    if metrics and "skill_vs_baseline" in metrics:
+        return baseline_skill(metrics, unknown=unknown)
     value = _number((metrics or {}).get("skill_vs_naive"))
     if value is None:
         value = _number((backtest or {}).get("skill_vs_naive"))
     share = _number((metrics or {}).get("beats_naive_share"))
     beats = None if value is None else value > 0
     return Skill(value, beats, share, verdict(value, unknown=unknown))
+
+
+def baseline_verdict(metrics: Mapping[str, Any], *, unknown: str = NO_BACKTEST) -> str:
+    """A regression or classification model's headline score and skill against its baseline."""
+    skill = _number(metrics.get("skill_vs_baseline"))
+    if skill is None:
+        return unknown
+    kind = str(metrics.get("baseline_kind", "baseline"))
+    baseline = BASELINE_WORDS.get(kind, f"the {kind} baseline")
+    measure = METRIC_WORDS.get(str(metrics.get("skill_metric")), str(metrics.get("skill_metric")))
+    if skill > 0:
+        comparison = f"{measure} {skill:.1%} better than {baseline}"
+    elif skill < 0:
+        comparison = f"{measure} {-skill:.1%} worse than {baseline}"
+    else:
+        comparison = f"{measure} ties with {baseline}"
+    cv = metrics.get("cv")
+    scores: Mapping[str, Any] = cv if isinstance(cv, Mapping) else {}
+    for name, label in HEADLINES:
+        value = _number(scores.get(name))
+        if value is not None:
+            return f"{label} {value:.2f}; {comparison}"
+    return comparison
+
+
+def baseline_skill(metrics: Mapping[str, Any], *, unknown: str = NO_BACKTEST) -> Skill:
+    """The skill block of a model compared with its own baseline (mean, majority, …)."""
+    value = _number(metrics.get("skill_vs_baseline"))
+    return Skill(
+        skill_vs_naive=value,
+        beats_naive=None if value is None else value > 0,
+        beats_naive_share=None,
+        verdict=baseline_verdict(metrics, unknown=unknown),
+        baseline=str(metrics.get("baseline_kind", "baseline")),
+    )
 
 
 def version_skill(version: ModelVersion) -> Skill:

@@ -32,7 +32,7 @@ from preditiva.core.errors import (
 )
 from preditiva.core.settings import Settings
 from preditiva.ml.training import TrainedSeries, data_fingerprint, train_series
-from preditiva.services import group_index, registry
+from preditiva.services import group_index, model_training, registry
 from preditiva.services.job_kind import AwaitChildren, JobContext, JobKind, Outcome
 from preditiva.storage.artifacts import dump_model, get_store, sha256_of
 from preditiva.storage.db.models import Job, Model, ModelFit, ModelVersion
@@ -123,6 +123,8 @@ def start_version(session: Session, model: Model, job_id: uuid.UUID) -> ModelVer
 
 def run_train(ctx: JobContext, params: TrainParams) -> Any:
     """Train the model: inline when small, else fan out into ``train.chunk`` jobs."""
+    if model_training.trains(ctx, params.model):  # regression and classification models
+        return model_training.run(ctx, params.model, promote=params.promote)
     with ctx.transaction() as session:
         model = registry.get_model(session, params.model)
         version = registry_repo.version_for_job(session, ctx.job_id)

@@ -28,3 +28,53 @@ def test_skill_block_reads_metrics_then_the_backtest() -> None:
     assert (from_metrics.beats_naive, from_metrics.beats_naive_share) == (False, 0.25)
     assert (from_backtest.skill_vs_naive, from_backtest.beats_naive) == (0.1, True)
     assert skill_of({"skill_vs_naive": "n/a"}).verdict == "no backtest: skill unknown"
+
+
+@pytest.mark.parametrize(
+    ("metrics", "words"),
+    [
+        (
+            {
+                "skill_vs_baseline": 0.7,
+                "baseline_kind": "mean",
+                "skill_metric": "rmse",
+                "cv": {"r2": 0.912, "rmse": 21000.0},
+            },
+            "R² 0.91; RMSE 70.0% better than the mean baseline",
+        ),
+        (
+            {
+                "skill_vs_baseline": -0.05,
+                "baseline_kind": "majority",
+                "skill_metric": "log_loss",
+                "cv": {"accuracy": 0.874},
+            },
+            "accuracy 0.87; log loss 5.0% worse than the majority-class baseline",
+        ),
+        (
+            {
+                "skill_vs_baseline": 0.021,
+                "baseline_kind": "naive",
+                "skill_metric": "mae",
+                "cv": {"mae": 1.5},
+            },
+            "MAE 2.1% better than the naive baseline (last value)",
+        ),
+        (
+            {"skill_vs_baseline": None, "baseline_kind": "base_rate", "skill_metric": "log_loss"},
+            "no backtest: skill unknown",
+        ),
+    ],
+)
+def test_models_with_a_baseline_of_their_own_are_judged_against_it(
+    metrics: dict[str, object], words: str
+) -> None:
+    skill = skill_of(metrics)
+
+    assert skill.verdict == words
+    assert skill.baseline == metrics["baseline_kind"]
+    assert skill.skill_vs_naive == metrics["skill_vs_baseline"]
+    if skill.skill_vs_naive is None:
+        assert skill.beats_naive is None
+    else:
+        assert skill.beats_naive is ("better" in words)

@@ -37,6 +37,7 @@ def skill_read(skill: Skill) -> SkillRead:
         beats_naive=skill.beats_naive,
         beats_naive_share=skill.beats_naive_share,
         verdict=skill.verdict,
+        baseline=skill.baseline,
     )
 
 

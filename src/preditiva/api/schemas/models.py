@@ -2,15 +2,20 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from preditiva.api.schemas.jobs import JobRead
 
-TARGET_HELP = 'What the model is trained on: {"series": key}, {"tag": tag} or {"group": tag}.'
+TARGET_HELP = (
+    'What the model is trained on: {"series": key}, {"tag": tag} or {"group": tag} for a '
+    'forecast; {"dataset": name} or {"series": key} for regression and classification.'
+)
 PARAMS_HELP = (
-    "Engine parameters, plus the training options include_synthetic, levels and n_windows."
+    "Engine parameters, plus the training options include_synthetic, levels and n_windows "
+    "(forecast); dataset_version and cv_folds (on a dataset); include_synthetic, lags, "
+    "windows, calendar and n_folds (regression or classification on a series)."
 )
 
 
@@ -20,8 +25,21 @@ class ModelCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(..., min_length=1, max_length=200, examples=["phones-auto"])
-    engine: str = Field("auto", min_length=1, max_length=64, examples=["auto", "ets"])
-    horizon: int = Field(30, ge=1, le=10_000, description="Steps forecast ahead.")
+    task: Literal["forecast", "regression", "classification"] = Field(
+        "forecast",
+        description="forecast a series; or predict a dataset's target or a series' "
+        "next move (regression, classification).",
+    )
+    engine: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        examples=["auto", "ets", "lightgbm"],
+        description="Forecasting engine or algorithm; auto for a forecast, else lightgbm.",
+    )
+    horizon: int | None = Field(
+        None, ge=1, le=10_000, description="Steps ahead: 30 for a forecast, else 1."
+    )
     target: dict[str, Any] = Field(..., description=TARGET_HELP, examples=[{"tag": "phones"}])
     params: dict[str, Any] = Field(default_factory=dict, description=PARAMS_HELP)
     description: str = Field("", max_length=2000)
@@ -47,7 +65,12 @@ class AliasRequest(BaseModel):
 
 
 class SkillRead(BaseModel):
-    """Skill against naive: ``1 - MASE / MASE of naive`` (above 0 beats naive), in words too."""
+    """Skill against naive: ``1 - MASE / MASE of naive`` (above 0 beats naive), in words too.
+
+    For regression and classification models the same figures compare with their own
+    ``baseline`` instead (``1 - loss / baseline loss``): the mean, the majority class, the
+    naive last value or the base rate of ups.
+    """
 
     skill_vs_naive: float | None
     beats_naive: bool | None
@@ -55,6 +78,9 @@ class SkillRead(BaseModel):
         None, description="Share of backtested series where the model beats naive."
     )
     verdict: str = Field(..., examples=["3.2% better than naive (MASE)"])
+    baseline: str = Field(
+        "naive", description="What the skill compares with: naive, mean, majority, base_rate."
+    )
 
 
 class VersionRead(BaseModel):

@@ -1,6 +1,7 @@
 """ORM models; importing this package registers every table on ``Base.metadata``."""
 
 from preditiva.storage.db.models.base import Base
+from preditiva.storage.db.models.dataset import Dataset
 from preditiva.storage.db.models.job import Job, JobState
 from preditiva.storage.db.models.registry import (
     Model,
@@ -15,6 +16,7 @@ from preditiva.storage.db.models.worker import Worker
 
 __all__ = [
     "Base",
+    "Dataset",
     "Job",
     "JobState",
     "Model",

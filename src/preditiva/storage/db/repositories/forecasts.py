@@ -19,11 +19,11 @@ from preditiva.storage.db.models import (
 
 
 def aliased_models(session: Session, alias: str) -> Sequence[Row[Any]]:
-    """``(name, target, alias updated_at)`` of every model that has ``alias`` set."""
+    """``(name, target, alias updated_at)`` of every forecast model that has ``alias`` set."""
     query = (
         select(Model.name, Model.target, ModelAlias.updated_at)
         .join(ModelAlias, ModelAlias.model_id == Model.id)
-        .where(ModelAlias.alias == alias)
+        .where(ModelAlias.alias == alias, Model.task == "forecast")
     )
     return session.execute(query).all()
 
