@@ -193,15 +193,28 @@ def evaluate(
     season_length: int,
 ) -> MethodResult:
     """Fit a fresh forecaster per window of a regular series and score its forecasts."""
-    results = []
+    runs = []
     method = ""
     for window in windows:
+        forecaster = factory().fit(values.iloc[: window.train_end])
+        method = forecaster.name
+        runs.append((forecaster.predict(window.horizon, levels), bool(forecaster.fallback_used_)))
+    return score_runs(method, values, windows, runs, season_length=season_length)
+
+
+def score_runs(
+    method: str,
+    values: pd.Series[float],
+    windows: Sequence[Window],
+    runs: Sequence[tuple[Forecast, bool]],
+    *,
+    season_length: int,
+) -> MethodResult:
+    """Score forecasts already made for each window (with whether each fell back to naive)."""
+    results = []
+    for window, (forecast, fallback_used) in zip(windows, runs, strict=True):
         train = values.iloc[: window.train_end]
         actual = values.iloc[window.train_end : window.test_end]
-        forecaster = factory().fit(train)
-        method = forecaster.name
-        forecast = forecaster.predict(window.horizon, levels)
-        scores = score_window(actual.to_numpy(), forecast, train.to_numpy(), season_length)
         results.append(
             WindowResult(
                 window=window,
@@ -209,8 +222,8 @@ def evaluate(
                 train_end=train.index[-1],
                 test_start=actual.index[0],
                 test_end=actual.index[-1],
-                scores=scores,
-                fallback_used=bool(forecaster.fallback_used_),
+                scores=score_window(actual.to_numpy(), forecast, train.to_numpy(), season_length),
+                fallback_used=fallback_used,
             )
         )
     return MethodResult(method=method, windows=tuple(results), aggregate=mean_scores(results))

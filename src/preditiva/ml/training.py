@@ -23,14 +23,7 @@ import numpy as np
 import pandas as pd
 
 from preditiva.core.errors import SeriesTooShortError
-from preditiva.ml.backtest import (
-    Backtest,
-    MethodResult,
-    WindowResult,
-    evaluate,
-    mean_scores,
-    score_window,
-)
+from preditiva.ml.backtest import Backtest, MethodResult, evaluate, score_runs, score_window
 from preditiva.ml.contract import DEFAULT_LEVELS, Forecast, Forecaster, check_levels, make_forecast
 from preditiva.ml.engines import engine_class, get_engine
 from preditiva.ml.engines.auto import AutoForecaster, member_engine
@@ -270,36 +263,10 @@ def _train_auto(
         runs = [per_member[name][position] for name in chosen]
         forecast = _mean_forecast([run[0] for run in runs], levels)
         combined.append((forecast, any(run[1] for run in runs)))
-    model = _method_result("auto", values, windows, combined, m)
-    naive = _method_result("naive", values, windows, per_member["naive"], m)
+    model = score_runs("auto", values, windows, combined, season_length=m)
+    naive = score_runs("naive", values, windows, per_member["naive"], season_length=m)
     fitted = template.fit_with_selection(values, scores)
     return fitted, _backtest(prepared, factory, windows, levels, horizon, model=model, naive=naive)
-
-
-def _method_result(
-    method: str,
-    values: pd.Series[float],
-    windows: list[Window],
-    runs: list[tuple[Forecast, bool]],
-    season_length: int,
-) -> MethodResult:
-    """Score forecasts already made for each window."""
-    results = []
-    for window, (forecast, fallback_used) in zip(windows, runs, strict=True):
-        train = values.iloc[: window.train_end]
-        actual = values.iloc[window.train_end : window.test_end]
-        results.append(
-            WindowResult(
-                window=window,
-                train_start=values.index[0],
-                train_end=train.index[-1],
-                test_start=actual.index[0],
-                test_end=actual.index[-1],
-                scores=score_window(actual.to_numpy(), forecast, train.to_numpy(), season_length),
-                fallback_used=fallback_used,
-            )
-        )
-    return MethodResult(method=method, windows=tuple(results), aggregate=mean_scores(results))
 
 
 def _window_forecasts(
