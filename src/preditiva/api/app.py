@@ -28,15 +28,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.celery = get_celery(settings)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
+    # the hot read paths first: every router ahead of a route is scanned on each request
+    app.include_router(forecasts.router)
+    app.include_router(predictions_routes.router)
     app.include_router(ops.router)
     app.include_router(jobs.router)
     app.include_router(series.router)
     app.include_router(collect.router)
     app.include_router(schedules.router)
     app.include_router(imports.router)
-    app.include_router(batch_predictions_routes.router)
     app.include_router(datasets_routes.router)
-    app.include_router(forecasts.router)
     app.include_router(models_routes.router)
-    app.include_router(predictions_routes.router)
+    # last: batch uploads are rare
+    app.include_router(batch_predictions_routes.router)
     return app

@@ -11,6 +11,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from preditiva.core.logging import get_logger
 
 log = get_logger("preditiva.api.request")
+#: Successful requests log at DEBUG (one line each costs a quarter of a cached forecast
+#: read); errors and requests slower than this log at INFO.
+SLOW_REQUEST_MS = 500.0
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
@@ -68,11 +71,13 @@ class RequestContextMiddleware:
                 response = internal_error_response()
                 await response(scope, receive, send_with_id)
             finally:
-                log.info(
+                duration_ms = (time.perf_counter() - started) * 1000
+                noteworthy = status is None or status >= 400 or duration_ms >= SLOW_REQUEST_MS
+                (log.info if noteworthy else log.debug)(
                     "request",
                     method=scope["method"],
                     path=scope["path"],
                     status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    duration_ms=round(duration_ms, 2),
                 )
                 _request_id.reset(token)

@@ -25,9 +25,20 @@ from preditiva.ml.tabular import TabularModel
 from preditiva.services import jobs, predictions, registry
 from preditiva.services.batch_prediction_job import PREDICT_BATCH, as_tabular, plan_columns
 from preditiva.services.batch_results import ResultFile, ResultFormat, find_result
+from preditiva.services.forecasts import version_ref
 from preditiva.services.uploads import UploadTarget, target_for
 from preditiva.storage.artifacts import ArtifactStore
 from preditiva.storage.db.models import Job, JobState
+
+__all__ = [
+    "BatchModel",
+    "accept",
+    "resolve_model",
+    "result_of",
+    "stage_copy",
+    "tabular_models",
+    "version_ref",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,13 +49,6 @@ class BatchModel:
     version: int
     version_id: int
     model: TabularModel
-
-
-def version_ref(text: str | None) -> int | str:
-    """A version number (``"3"``) or an alias (``"staging"``); champion when not given."""
-    if not text:
-        return registry.CHAMPION
-    return int(text) if text.isdigit() else text
 
 
 def tabular_models(session: Session) -> list[str]:
