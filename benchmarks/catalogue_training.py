@@ -481,6 +481,8 @@ def main() -> None:
         parser.error(f"unknown backends {sorted(unknown)}; known: {', '.join(BACKENDS)}")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the clean-ups run
     started, load = datetime.now(UTC), os.getloadavg()
+    git = ["git", "-C", str(ROOT), "describe", "--always", "--dirty"]
+    revision = subprocess.run(git, capture_output=True, text=True).stdout.strip() or "unknown"
     frame = catalogue(args.series, args.length)
     keys = list(frame["unique_id"].unique())
     log(f"catalogue: {len(keys)} series of {args.length} points")
@@ -501,11 +503,9 @@ def main() -> None:
                 get_engine(settings).dispose()
     references, cv = statsforecast_runs(frame)
     references.append(prophet_run(frame, args.prophet_sample, args.full))
-    git = ["git", "-C", str(ROOT), "describe", "--always", "--dirty"]
-    revision = subprocess.run(git, capture_output=True, text=True).stdout.strip() or "unknown"
     end = os.getloadavg()
     notes = [
-        f"Date: {started:%Y-%m-%d %H:%M} UTC; revision {revision}",
+        f"Date: {started:%Y-%m-%d %H:%M} UTC; revision {revision} at the start",
         f"Machine: {os.cpu_count()} CPUs, {platform.machine()}, {platform.platform()}, Python "
         f"{platform.python_version()}; {library_versions()}",
         f"Load average (1/5/15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the start, "
