@@ -31,7 +31,11 @@ PHASES = (
     ("  prepare_series (all calls)", "ml/preparation.py", "prepare_series"),
     ("  backtest: naive + theta fits/forecasts, 3 windows", "ml/training.py", "_window_forecasts"),
     ("  backtest: seasonal naive + assembling", "ml/training.py", "_backtest"),
-    ("  backtest: scoring auto and naive", "ml/training.py", "_method_result"),
+    (
+        "  backtest: scoring (every method; seasonal naive's is also above)",
+        "ml/backtest.py",
+        "score_runs",
+    ),
     ("  final fit (naive + theta)", "ml/engines/auto.py", "fit_with_selection"),
     ("  final 30-day forecast", "ml/engines/auto.py", "_predict_values"),
     ("fit row fields (JSON)", "services/training.py", "fit_fields"),
