@@ -2,10 +2,11 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any, TypeVar
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ValidationError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from preditiva.core.errors import InvalidInputError, PayloadTooLargeError
@@ -17,6 +18,7 @@ MAX_FIELD_BYTES = 10_000
 ENVELOPE_BYTES = 64 * 1024
 
 TargetFactory = Callable[[str], UploadTarget]
+FormModel = TypeVar("FormModel", bound=BaseModel)
 
 
 @dataclass
@@ -197,3 +199,39 @@ def _finish(receiver: _Receiver) -> ReceivedUpload:
     upload.target.partial.rename(upload.target.path)
     upload.fields = receiver.fields
     return upload
+
+
+def multipart_body(
+    file_description: str,
+    fields: dict[str, dict[str, Any]] | None = None,
+    *,
+    required: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The OpenAPI ``openapi_extra`` of a multipart upload: a ``file`` and these form fields."""
+    properties: dict[str, Any] = {
+        "file": {"type": "string", "format": "binary", "description": file_description},
+        **(fields or {}),
+    }
+    schema = {"type": "object", "required": ["file", *required], "properties": properties}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": schema}},
+        }
+    }
+
+
+def form_options(
+    model: type[FormModel], query: dict[str, Any], form: dict[str, str], *, what: str
+) -> FormModel:
+    """An upload's options: form fields win over query parameters; a 422 names a bad field."""
+    given = {name: value for name, value in query.items() if value is not None}
+    try:
+        return model.model_validate(given | form)
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
+            for error in exc.errors()
+        ]
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        raise InvalidInputError(f"invalid {what}: {summary}", details=details) from exc

@@ -1,7 +1,7 @@
 """Batch prediction: upload a file of rows to a tabular model, download the job's result file."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from celery import Celery
 from fastapi import APIRouter, Query, Request, status
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from preditiva.api.deps import CeleryDep, SessionDep, SessionFactoryDep, SettingsDep
 from preditiva.api.job_answers import publish_and_read
 from preditiva.api.schemas.jobs import JobRead
-from preditiva.api.uploads import ReceivedUpload, receive_upload
+from preditiva.api.uploads import ReceivedUpload, multipart_body, receive_upload
 from preditiva.core.settings import Settings
 from preditiva.services import batch_predictions, uploads
 from preditiva.services.batch_predictions import BatchModel
@@ -21,26 +21,7 @@ from preditiva.storage.artifacts import get_store
 
 router = APIRouter(prefix="/v1", tags=["batch predictions"])
 
-UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "A .csv or .parquet file with the model's features.",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
+UPLOAD_BODY = multipart_body("A .csv or .parquet file with the model's features.")
 VERSION_HELP = "A version number or an alias; champion by default."
 ID_HELP = "Column copied into the result to name each row; a column called id by default."
 

@@ -4,7 +4,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from preditiva.api.deps import SessionDep, SessionFactoryDep, SettingsDep
@@ -17,8 +16,8 @@ from preditiva.api.schemas.datasets import (
     DatasetSummary,
     SchemaRead,
 )
-from preditiva.api.uploads import ReceivedUpload, receive_upload
-from preditiva.core.errors import InvalidInputError, PayloadTooLargeError
+from preditiva.api.uploads import ReceivedUpload, form_options, multipart_body, receive_upload
+from preditiva.core.errors import PayloadTooLargeError
 from preditiva.core.settings import Settings
 from preditiva.services import datasets, uploads
 from preditiva.storage.db.models import Dataset
@@ -26,30 +25,16 @@ from preditiva.storage.db.models import Dataset
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"])
 
 ROLES = ("numeric", "categorical", "date", "ignored", "target")
-UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file", "name", "target"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "A .csv or .parquet file, one row per example.",
-                        },
-                        "name": {"type": "string", "description": "Dataset name."},
-                        "target": {"type": "string", "description": "The column to predict."},
-                        "task": {"type": "string", "enum": ["regression", "classification"]},
-                        "strict": {"type": "boolean", "default": False},
-                    },
-                }
-            }
-        },
-    }
-}
+UPLOAD_BODY = multipart_body(
+    "A .csv or .parquet file, one row per example.",
+    {
+        "name": {"type": "string", "description": "Dataset name."},
+        "target": {"type": "string", "description": "The column to predict."},
+        "task": {"type": "string", "enum": ["regression", "classification"]},
+        "strict": {"type": "boolean", "default": False},
+    },
+    required=("name", "target"),
+)
 
 
 def summary_fields(row: Dataset) -> dict[str, Any]:
@@ -84,20 +69,6 @@ def dataset_read(row: Dataset) -> DatasetRead:
             "artifact_sha256": row.artifact_sha256,
         }
     )
-
-
-def _form(query: dict[str, Any], form: dict[str, str]) -> DatasetForm:
-    """Form fields win over query parameters; a bad or missing value is a 422 naming its field."""
-    given = {name: value for name, value in query.items() if value is not None}
-    try:
-        return DatasetForm.model_validate(given | form)
-    except ValidationError as exc:
-        details = [
-            {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
-            for error in exc.errors()
-        ]
-        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
-        raise InvalidInputError(f"invalid dataset upload: {summary}", details=details) from exc
 
 
 def _create(
@@ -153,8 +124,11 @@ async def upload_dataset(
     except PayloadTooLargeError:
         raise datasets.too_large(settings.max_dataset_mb) from None
     try:
-        form = _form(
-            {"name": name, "target": target, "task": task, "strict": strict}, received.fields
+        form = form_options(
+            DatasetForm,
+            {"name": name, "target": target, "task": task, "strict": strict},
+            received.fields,
+            what="dataset upload",
         )
         created = await run_in_threadpool(_create, factory, settings, received, form)
     finally:

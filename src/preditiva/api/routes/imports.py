@@ -1,20 +1,19 @@
 """``/v1/imports``: upload a CSV or Parquet price file; it is imported by an ingest job."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from celery import Celery
 from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from preditiva.api.deps import CeleryDep, SessionDep, SessionFactoryDep, SettingsDep
 from preditiva.api.job_answers import publish_and_read, to_read
 from preditiva.api.schemas.imports import ImportOptionsForm, ImportRead, ImportReportRead
 from preditiva.api.schemas.jobs import JobRead
-from preditiva.api.uploads import ReceivedUpload, receive_upload
-from preditiva.core.errors import InvalidInputError, JobNotFoundError
+from preditiva.api.uploads import ReceivedUpload, form_options, multipart_body, receive_upload
+from preditiva.core.errors import JobNotFoundError
 from preditiva.core.settings import Settings
 from preditiva.services import jobs, uploads
 from preditiva.services.import_job import IMPORT_FILE
@@ -22,43 +21,14 @@ from preditiva.storage.db.models import JobState
 
 router = APIRouter(prefix="/v1", tags=["imports"])
 
-UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "A .csv or .parquet file, long or wide format.",
-                        },
-                        "strict": {"type": "boolean", "default": False},
-                        "create_series": {"type": "boolean", "default": False},
-                        "source": {"type": "string", "default": "import"},
-                    },
-                }
-            }
-        },
-    }
-}
-
-
-def _options(query: dict[str, Any], form: dict[str, str]) -> ImportOptionsForm:
-    """Form fields win over query parameters; a bad value is a 422 naming its field."""
-    given = {name: value for name, value in query.items() if value is not None}
-    try:
-        return ImportOptionsForm.model_validate(given | form)
-    except ValidationError as exc:
-        details = [
-            {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
-            for error in exc.errors()
-        ]
-        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
-        raise InvalidInputError(f"invalid import options: {summary}", details=details) from exc
+UPLOAD_BODY = multipart_body(
+    "A .csv or .parquet file, long or wide format.",
+    {
+        "strict": {"type": "boolean", "default": False},
+        "create_series": {"type": "boolean", "default": False},
+        "source": {"type": "string", "default": "import"},
+    },
+)
 
 
 def _accept(
@@ -116,9 +86,11 @@ async def create_import(
         request, lambda name: uploads.target_for(settings, name), settings.max_upload_mb
     )
     try:
-        options = _options(
+        options = form_options(
+            ImportOptionsForm,
             {"strict": strict, "create_series": create_series, "source": source},
             received.fields,
+            what="import options",
         )
     except BaseException:
         received.target.discard()
