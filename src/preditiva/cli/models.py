@@ -256,7 +256,7 @@ def fits(
         raise typer.BadParameter("--status must be trained, skipped or failed")
     with cli.session_scope() as session:
         page = model_views.fit_page(
-            session, name, model_views.parse_ref(ref), status=status, limit=limit, offset=offset
+            session, name, registry.version_ref(ref), status=status, limit=limit, offset=offset
         )
         table = Table("series", "status", "observations", "data end", "skill vs naive", "reason")
         for fit in page.items:

@@ -10,7 +10,7 @@ from preditiva.cli import session as cli
 from preditiva.cli.console import console, errors, handles_errors
 from preditiva.cli.jobs import WAIT_TIMEOUT_EXIT
 from preditiva.cli.jobs import _follow as follow
-from preditiva.services import batch_predictions, dispatch
+from preditiva.services import batch_predictions, dispatch, registry
 from preditiva.services.batch_results import RESULT_FORMATS, ResultFormat, copy_result
 from preditiva.storage.artifacts import get_store
 from preditiva.storage.db.models.job import FINISHED_STATES
@@ -86,7 +86,7 @@ def predict(
     fmt = result_format(format, output)
     settings = cli.settings()
     store = get_store(settings)
-    ref = batch_predictions.version_ref(version)
+    ref = registry.version_ref(version)
     with cli.session_scope() as session:
         chosen = batch_predictions.resolve_model(session, store, model, ref)
     target = batch_predictions.stage_copy(settings, file)

@@ -25,7 +25,6 @@ from preditiva.ml.tabular import TabularModel
 from preditiva.services import jobs, predictions, registry
 from preditiva.services.batch_prediction_job import PREDICT_BATCH, as_tabular, plan_columns
 from preditiva.services.batch_results import ResultFile, ResultFormat, find_result
-from preditiva.services.forecasts import version_ref
 from preditiva.services.uploads import UploadTarget, target_for
 from preditiva.storage.artifacts import ArtifactStore
 from preditiva.storage.db.models import Job, JobState
@@ -37,7 +36,6 @@ __all__ = [
     "result_of",
     "stage_copy",
     "tabular_models",
-    "version_ref",
 ]
 
 

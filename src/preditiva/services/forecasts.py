@@ -62,13 +62,6 @@ def check_request(h: int | None, levels: Sequence[int] | None) -> None:
         )
 
 
-def version_ref(text: str | None) -> int | str:
-    """A version number (``"3"``) or an alias name (``"staging"``); champion when not given."""
-    if text is None or text == "":
-        return registry.CHAMPION
-    return int(text) if text.isdigit() else text
-
-
 def registry_generation(session: Session) -> str:
     """A short fingerprint of the registry's serving state; it changes when an alias moves."""
     return hashlib.sha256(repr(repo.generation(session)).encode()).hexdigest()[:16]

@@ -227,11 +227,6 @@ def version_view(session: Session, version: ModelVersion) -> VersionView:
     return _view(version, [a.alias for a in aliases if a.version_id == version.id])
 
 
-def parse_ref(ref: str) -> int | str:
-    """A version reference as typed: digits are a number, anything else an alias."""
-    return int(ref) if ref.isdigit() else ref
-
-
 def version_detail(session: Session, name: str, ref: int | str) -> tuple[VersionView, FitCounts]:
     """Version ``ref`` (number or alias) with how its series ended; 404 if unknown."""
     version = registry.get_version(session, name, ref)

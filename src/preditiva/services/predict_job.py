@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from preditiva.core.settings import Settings
 from preditiva.services import predictions
 from preditiva.services.forecast_cache import ModelCache
-from preditiva.services.forecasts import version_ref
 from preditiva.services.job_kind import JobContext, JobKind
 from preditiva.services.prediction_inputs import PredictInput
+from preditiva.services.registry import version_ref
 from preditiva.storage.artifacts import get_store
 from preditiva.storage.db.models import Job
 

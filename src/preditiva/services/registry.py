@@ -122,6 +122,13 @@ def algorithm_choices(task: str, target_kind: str) -> list[str]:
     return list(ESTIMATORS[checked])
 
 
+def version_ref(text: str | None) -> int | str:
+    """A version number (``"3"``) or an alias name (``"staging"``); champion when not given."""
+    if text is None or text == "":
+        return CHAMPION
+    return int(text) if text.isdigit() else text
+
+
 def get_model(session: Session, name: str, *, for_update: bool = False) -> Model:
     """The model called ``name``, or a 404."""
     model = repo.get_model(session, name, for_update=for_update)

@@ -14,7 +14,7 @@ from preditiva.api.job_answers import publish_and_read
 from preditiva.api.schemas.jobs import JobRead
 from preditiva.api.uploads import ReceivedUpload, multipart_body, receive_upload
 from preditiva.core.settings import Settings
-from preditiva.services import batch_predictions, uploads
+from preditiva.services import batch_predictions, registry, uploads
 from preditiva.services.batch_predictions import BatchModel
 from preditiva.services.batch_results import MEDIA_TYPES, ResultFormat, read_result
 from preditiva.storage.artifacts import get_store
@@ -32,7 +32,7 @@ def _resolve(
     """The version to predict with and its verified model (404, 409 or 422 if unusable)."""
     with factory() as session:
         return batch_predictions.resolve_model(
-            session, get_store(settings), name, batch_predictions.version_ref(version)
+            session, get_store(settings), name, registry.version_ref(version)
         )
 
 

@@ -25,7 +25,7 @@ from preditiva.api.schemas.forecasts import (
     ReloadRead,
 )
 from preditiva.core.errors import InvalidInputError
-from preditiva.services import forecasts, inline_forecasts
+from preditiva.services import forecasts, inline_forecasts, registry
 from preditiva.services.forecast_answers import ForecastAnswer, answer_frame, batch_frame
 from preditiva.storage.db.engine import read_only
 
@@ -85,7 +85,7 @@ def _answer(
             serving.models,
             key=key,
             model=model,
-            version=forecasts.version_ref(version),
+            version=registry.version_ref(version),
             h=h,
             levels=levels,
         )
@@ -173,7 +173,7 @@ def list_forecasts(
     wanted = parse_levels(levels)
     forecasts.check_request(h, wanted)
     plan = forecasts.plan_batch(
-        session, tag=tag, model=model, version=forecasts.version_ref(version)
+        session, tag=tag, model=model, version=registry.version_ref(version)
     )
     if format == "parquet":
         items = list(forecasts.batch_forecasts(session, plan, h=h, levels=wanted))

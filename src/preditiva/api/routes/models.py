@@ -143,7 +143,7 @@ def list_versions(name: str, session: SessionDep) -> VersionList:
 @router.get("/{name}/versions/{ref}", response_model=VersionDetailRead)
 def get_version(name: str, ref: str, session: SessionDep) -> VersionDetailRead:
     """Version ``ref`` (a number, or an alias such as ``champion``) with its fits counted."""
-    view, counts = model_views.version_detail(session, name, model_views.parse_ref(ref))
+    view, counts = model_views.version_detail(session, name, registry.version_ref(ref))
     return VersionDetailRead(
         **version_read(view).model_dump(),
         fits=FitCountsRead(**asdict(counts)),
@@ -170,7 +170,7 @@ def list_fits(
     page = model_views.fit_page(
         session,
         name,
-        model_views.parse_ref(ref),
+        registry.version_ref(ref),
         status=fit_status,
         carried_over=carried_over,
         limit=limit,

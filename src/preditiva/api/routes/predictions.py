@@ -25,9 +25,9 @@ from preditiva.api.schemas.predictions import (
     SeriesPredictionsRead,
 )
 from preditiva.services import predict_job, predictions, series_predictions
-from preditiva.services.forecasts import version_ref
 from preditiva.services.prediction_inputs import INLINE_DIGEST_ITEMS, PredictInput
 from preditiva.services.predictions import ResolvedVersion
+from preditiva.services.registry import version_ref
 
 router = APIRouter(tags=["predictions"])
 
