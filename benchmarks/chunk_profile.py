@@ -29,7 +29,11 @@ PHASES = (
     ("data fingerprints", "ml/training.py", "data_fingerprint"),
     ("train_series, all of it", "ml/training.py", "train_series"),
     ("  prepare_series (all calls)", "ml/preparation.py", "prepare_series"),
-    ("  backtest: naive + theta fits/forecasts, 3 windows", "ml/training.py", "_window_forecasts"),
+    (
+        "  backtest: naive + theta fits/forecasts, 3 windows",
+        "ml/backtest.py",
+        "window_forecasts",
+    ),
     ("  backtest: seasonal naive + assembling", "ml/training.py", "_backtest"),
     (
         "  backtest: scoring (every method; seasonal naive's is also above)",

@@ -151,7 +151,7 @@ def run_task(task: Task, methods: tuple[str, ...]) -> list[Outcome] | str:
     for method in methods:
         factory: Callable[[], Forecaster] = _factory(method, prepared.freq, m)
         started = time.perf_counter()
-        result = evaluate(prepared.values, factory, windows, LEVELS, season_length=m)
+        result = evaluate(prepared, factory, windows, LEVELS)
         seconds = (time.perf_counter() - started) / len(windows)
         scores = result.aggregate
         outcomes.append(

@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from preditiva import __version__
+from preditiva.api.cached_reads import CachedForecastReads
 from preditiva.api.errors import install_error_handlers
 from preditiva.api.request_context import RequestContextMiddleware
 from preditiva.api.routes import batch_predictions as batch_predictions_routes
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = get_session_factory(settings)
     app.state.celery = get_celery(settings)
     install_error_handlers(app)
+    app.add_middleware(CachedForecastReads)  # inside the request context: ids and logs
     app.add_middleware(RequestContextMiddleware)
     # the hot read paths first: every router ahead of a route is scanned on each request
     app.include_router(forecasts.router)

@@ -1,8 +1,11 @@
 """Rolling-origin backtests of any engine, with naive and seasonal naive on the same windows.
 
 ``backtest(y, "ets", h=14, n_windows=3)`` regularises ``y`` once, cuts the windows described
-in ``windows``, fits a fresh forecaster on each training part, forecasts the next ``h`` points
-and scores them (``metrics``). Aggregates are means over windows (every window has ``h``
+in ``windows``, fits a forecaster on the first window's training part and carries it forward
+to each later window's longer history without re-estimating its parameters (StatsForecast's
+``cross_validation(refit=False)``: honest, since the first window's data precede every test
+window, and it spares a parameter search per window), forecasts the next ``h`` points and
+scores them (``metrics``). Aggregates are means over windows (every window has ``h``
 points, so MAE, sMAPE, MASE and coverage equal their pooled values; RMSE is the mean of the
 window RMSEs). Skill against naive is ``1 - MASE_model / MASE_naive``: above 0 the model
 beats naive, below 0 it loses, and ``beats_naive`` says so plainly.
@@ -22,7 +25,7 @@ from preditiva.core.errors import SeriesTooShortError
 from preditiva.ml import metrics
 from preditiva.ml.contract import DEFAULT_LEVELS, Forecast, Forecaster, check_levels
 from preditiva.ml.engines import get_engine
-from preditiva.ml.preparation import prepare_series
+from preditiva.ml.preparation import PreparedSeries, prepare_series
 from preditiva.ml.windows import Window, rolling_windows
 
 #: Builds a fresh, unfitted forecaster for each window.
@@ -152,23 +155,17 @@ def backtest(
     windows = rolling_windows(
         len(prepared), h=h, n_windows=n_windows, step=step, min_train=min_train
     )
-    values = prepared.values
-    model = evaluate(values, factory, windows, checked, season_length=m)
+    model = evaluate(prepared, factory, windows, checked)
     naive = evaluate(
-        values,
-        _factory("naive", freq=prepared.freq, season_length=m),
-        windows,
-        checked,
-        season_length=m,
+        prepared, _factory("naive", freq=prepared.freq, season_length=m), windows, checked
     )
     seasonal: MethodResult | None
     try:
         seasonal = evaluate(
-            values,
+            prepared,
             _factory("seasonal_naive", freq=prepared.freq, season_length=m),
             windows,
             checked,
-            season_length=m,
         )
     except SeriesTooShortError:
         seasonal = None
@@ -185,21 +182,35 @@ def backtest(
 
 
 def evaluate(
-    values: pd.Series[float],
+    prepared: PreparedSeries,
     factory: EngineFactory,
     windows: Sequence[Window],
     levels: tuple[int, ...],
-    *,
-    season_length: int,
 ) -> MethodResult:
-    """Fit a fresh forecaster per window of a regular series and score its forecasts."""
+    """Forecast each window of a prepared series (``window_forecasts``) and score them."""
+    runs = window_forecasts(prepared, factory, windows, levels)
+    method = runs[0][0].engine if runs else factory().name
+    return score_runs(method, prepared.values, windows, runs, season_length=prepared.season_length)
+
+
+def window_forecasts(
+    prepared: PreparedSeries,
+    factory: EngineFactory,
+    windows: Sequence[Window],
+    levels: tuple[int, ...],
+) -> list[tuple[Forecast, bool]]:
+    """Each window's forecast, and whether it fell back to naive.
+
+    The first window's forecaster estimates its parameters on that window's training part;
+    each later window carries them forward onto its longer history (``Forecaster.forward``).
+    """
     runs = []
-    method = ""
+    fitted: Forecaster | None = None
     for window in windows:
-        forecaster = factory().fit(values.iloc[: window.train_end])
-        method = forecaster.name
-        runs.append((forecaster.predict(window.horizon, levels), bool(forecaster.fallback_used_)))
-    return score_runs(method, values, windows, runs, season_length=season_length)
+        part = prepared.head(window.train_end)
+        fitted = factory().fit_prepared(part) if fitted is None else fitted.forward(part)
+        runs.append((fitted.predict(window.horizon, levels), bool(fitted.fallback_used_)))
+    return runs
 
 
 def score_runs(
@@ -211,18 +222,20 @@ def score_runs(
     season_length: int,
 ) -> MethodResult:
     """Score forecasts already made for each window (with whether each fell back to naive)."""
+    array = values.to_numpy(dtype=np.float64)
+    index = values.index
     results = []
     for window, (forecast, fallback_used) in zip(windows, runs, strict=True):
-        train = values.iloc[: window.train_end]
-        actual = values.iloc[window.train_end : window.test_end]
+        train = array[: window.train_end]
+        actual = array[window.train_end : window.test_end]
         results.append(
             WindowResult(
                 window=window,
-                train_start=values.index[0],
-                train_end=train.index[-1],
-                test_start=actual.index[0],
-                test_end=actual.index[-1],
-                scores=score_window(actual.to_numpy(), forecast, train.to_numpy(), season_length),
+                train_start=index[0],
+                train_end=index[window.train_end - 1],
+                test_start=index[window.train_end],
+                test_end=index[window.test_end - 1],
+                scores=score_window(actual, forecast, train, season_length),
                 fallback_used=fallback_used,
             )
         )

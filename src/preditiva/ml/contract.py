@@ -10,6 +10,8 @@ so it pickles (joblib) and predicts the same after a round trip.
 
 from __future__ import annotations
 
+import copy
+import functools
 import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -20,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
-from pandas.tseries.offsets import Tick
+from pandas.tseries.offsets import BaseOffset, Tick
 
 from preditiva.core.errors import ForecasterError, ForecasterNotFittedError, InvalidInputError
 from preditiva.ml.preparation import PreparedSeries, prepare_series, require_length
@@ -87,14 +89,23 @@ def make_forecast(
 
 def future_index(last: pd.Timestamp, freq: str, h: int) -> pd.DatetimeIndex:
     """The ``h`` timestamps that follow ``last`` at frequency ``freq``."""
-    offset = to_offset(freq)
+    offset = _offset(freq)
     if not isinstance(offset, Tick):
         return pd.date_range(last + offset, periods=h, freq=freq)
     # fixed steps (days, hours): integer arithmetic, without the freq attribute that pandas
     # would spend a millisecond validating (no caller reads it)
     nanos = last.as_unit("ns").value + np.arange(1, h + 1, dtype=np.int64) * offset.nanos
     index = pd.DatetimeIndex(nanos.view("datetime64[ns]"))
-    return index.tz_localize("UTC").tz_convert(last.tz) if last.tz is not None else index
+    if last.tz is None:
+        return index
+    utc = index.tz_localize("UTC")
+    return utc if str(last.tz) == "UTC" else utc.tz_convert(last.tz)
+
+
+@functools.lru_cache(maxsize=64)
+def _offset(freq: str) -> BaseOffset:
+    """``to_offset(freq)``, parsed once per frequency (offsets are immutable)."""
+    return to_offset(freq)
 
 
 def check_levels(levels: Sequence[int]) -> tuple[int, ...]:
@@ -131,18 +142,45 @@ class Forecaster(ABC):
 
     def fit(self, y: pd.Series[float]) -> Self:
         """Regularise ``y``, check its length, fit the engine; returns ``self``."""
-        prepared = prepare_series(y, freq=self.freq, season_length=self.season_length)
+        return self.fit_prepared(
+            prepare_series(y, freq=self.freq, season_length=self.season_length)
+        )
+
+    def fit_prepared(self, prepared: PreparedSeries) -> Self:
+        """Fit on a series already regularised by ``prepare_series`` (e.g. a backtest window)."""
+        self._start(prepared)
+        self._fit_prepared(prepared)
+        return self
+
+    def forward(self, prepared: PreparedSeries) -> Self:
+        """A copy carried onto another history, keeping the parameters estimated here.
+
+        StatsForecast's ``forward``: the model's state is updated on ``prepared`` but nothing
+        is re-estimated, as ``cross_validation(refit=False)`` does. Engines without that
+        notion (and fits that fell back to naive) are fitted afresh on ``prepared``.
+        """
+        if not hasattr(self, "last_timestamp_"):
+            raise ForecasterNotFittedError(f"{self.name}: call fit before forward")
+        carried = copy.copy(self)
+        carried._start(prepared)
+        carried._forward_prepared(prepared, fell_back=self.fallback_used_)
+        return carried
+
+    def _start(self, prepared: PreparedSeries) -> None:
+        """Check the length and record what every fit records about its history."""
         required, why = self.min_length(prepared.season_length)
         require_length(len(prepared), required, model=self.name, why=why)
         self.fallback_used_ = False
         self.fallback_reason_: str | None = None
         self.season_length_ = prepared.season_length
-        self._fit_prepared(prepared)
         self.freq_ = prepared.freq
         self.last_timestamp_: pd.Timestamp = prepared.values.index[-1]
         self.n_obs_ = len(prepared)
         self.filled_ = prepared.filled
-        return self
+
+    def _forward_prepared(self, prepared: PreparedSeries, *, fell_back: bool) -> None:
+        """Carry the fitted parameters onto ``prepared``; by default, fit afresh."""
+        self._fit_prepared(prepared)
 
     def predict(self, h: int, levels: Sequence[int] = DEFAULT_LEVELS) -> Forecast:
         """Forecast ``h`` steps after the history, with intervals at each of ``levels``."""

@@ -9,7 +9,7 @@ seen. The report counts every change, so a caller can show "12 missing days fill
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,10 @@ class PreparedSeries:
     def __len__(self) -> int:
         """Number of observations on the regular grid."""
         return len(self.values)
+
+    def head(self, n: int) -> PreparedSeries:
+        """The first ``n`` observations, still regular: a backtest window's training part."""
+        return replace(self, values=self.values.iloc[:n])
 
 
 def prepare_series(

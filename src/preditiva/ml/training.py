@@ -1,11 +1,12 @@
 """Train one series the way the registry stores it: backtest, final fit, served forecast.
 
 ``train_series(y, "auto", horizon=30)`` regularises ``y`` once, backtests the engine beside
-naive and seasonal naive over rolling windows of the served horizon, fits the engine on the
-whole history and forecasts that horizon, so serving is a read. For ``auto`` the members are
-backtested once and reused: the combination's score in each window uses the guard decision
-the earlier windows allowed (no window chooses with its own outcome), and the final guard
-reads the same scores instead of fitting its own, which cuts the fits per series by half.
+naive and seasonal naive over rolling windows of the served horizon (parameters estimated in
+the first window and carried forward to the later ones: ``backtest.window_forecasts``), fits
+the engine on the whole history and forecasts that horizon, so serving is a read. For
+``auto`` the members are backtested once and reused: the combination's score in each window
+uses the guard decision the earlier windows allowed (no window chooses with its own
+outcome), and the final guard reads the same scores instead of fitting its own.
 A history too short for even one window is refused with the reason (the skill against naive
 could not be shown); ``n_windows=0`` turns the backtest off on purpose.
 """
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from preditiva.core.errors import SeriesTooShortError
-from preditiva.ml.backtest import Backtest, MethodResult, evaluate, score_runs, score_window
+from preditiva.ml.backtest import Backtest, MethodResult, evaluate, score_runs, window_forecasts
 from preditiva.ml.contract import DEFAULT_LEVELS, Forecast, Forecaster, check_levels, make_forecast
 from preditiva.ml.engines import engine_class, get_engine
 from preditiva.ml.engines.auto import AutoForecaster, member_engine
@@ -96,7 +97,7 @@ def train_series(
         fitted, result = _train_auto(prepared, factory, windows, checked, horizon)
     else:
         result = _backtest(prepared, factory, windows, checked, horizon) if windows else None
-        fitted = factory().fit(prepared.values)
+        fitted = factory().fit_prepared(prepared)
     return TrainedSeries(
         forecaster=fitted,
         forecast=fitted.predict(horizon, checked),
@@ -186,26 +187,18 @@ def _backtest(
 ) -> Backtest:
     """The model's windows beside naive and seasonal naive (each evaluated here unless given)."""
     m = prepared.season_length
-    values = prepared.values
     if model is None:
-        model = evaluate(values, factory, windows, levels, season_length=m)
+        model = evaluate(prepared, factory, windows, levels)
     if naive is None:
-        naive = evaluate(
-            values,
-            lambda: get_engine("naive", freq=prepared.freq),
-            windows,
-            levels,
-            season_length=m,
-        )
+        naive = evaluate(prepared, lambda: get_engine("naive", freq=prepared.freq), windows, levels)
     seasonal: MethodResult | None = None
     if m > 1:
         try:
             seasonal = evaluate(
-                values,
+                prepared,
                 lambda: get_engine("seasonal_naive", freq=prepared.freq, season_length=m),
                 windows,
                 levels,
-                season_length=m,
             )
         except SeriesTooShortError:
             seasonal = None
@@ -233,28 +226,24 @@ def _train_auto(
     assert isinstance(template, AutoForecaster)
     members = template.fitting_members(prepared)
     if not windows:
-        return template.fit(prepared.values), None
+        return template.fit_prepared(prepared), None
     values, m = prepared.values, prepared.season_length
     per_member = {
-        name: _window_forecasts(
-            values,
+        name: window_forecasts(
+            prepared,
             partial(member_engine, name, freq=prepared.freq, season_length=m),
             windows,
             levels,
         )
         for name in dict.fromkeys(("naive", *members))
     }
-    scores = {
-        name: tuple(
-            score_window(
-                values.iloc[w.train_end : w.test_end].to_numpy(),
-                forecast,
-                values.iloc[: w.train_end].to_numpy(),
-                m,
-            ).mase
-            for w, (forecast, _) in zip(windows, runs, strict=True)
-        )
+    results = {
+        name: score_runs(name, values, windows, runs, season_length=m)
         for name, runs in per_member.items()
+    }
+    scores = {
+        name: tuple(window.scores.mase for window in result.windows)
+        for name, result in results.items()
     }
     combined = []
     for position in range(len(windows)):
@@ -264,23 +253,10 @@ def _train_auto(
         forecast = _mean_forecast([run[0] for run in runs], levels)
         combined.append((forecast, any(run[1] for run in runs)))
     model = score_runs("auto", values, windows, combined, season_length=m)
-    naive = score_runs("naive", values, windows, per_member["naive"], season_length=m)
-    fitted = template.fit_with_selection(values, scores)
-    return fitted, _backtest(prepared, factory, windows, levels, horizon, model=model, naive=naive)
-
-
-def _window_forecasts(
-    values: pd.Series[float],
-    factory: Callable[[], Forecaster],
-    windows: list[Window],
-    levels: tuple[int, ...],
-) -> list[tuple[Forecast, bool]]:
-    """Each window's forecast by a fresh forecaster, and whether it fell back to naive."""
-    runs = []
-    for window in windows:
-        forecaster = factory().fit(values.iloc[: window.train_end])
-        runs.append((forecaster.predict(window.horizon, levels), bool(forecaster.fallback_used_)))
-    return runs
+    fitted = template.fit_with_selection(prepared, scores)
+    return fitted, _backtest(
+        prepared, factory, windows, levels, horizon, model=model, naive=results["naive"]
+    )
 
 
 def _mean_forecast(forecasts: list[Forecast], levels: tuple[int, ...]) -> Forecast:

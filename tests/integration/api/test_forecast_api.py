@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from preditiva.api.app import create_app
+from preditiva.api.routes import forecasts as forecast_routes
 from preditiva.core.settings import Settings
 from preditiva.services import registry
 from preditiva.storage.db.engine import get_session_factory
@@ -259,6 +260,31 @@ def test_reload_serves_a_new_champion_at_once(api: Api, alpha: str) -> None:
         registry.rollback(session, model)
     api.client.post("/v1/models/reload")
     assert api.forecast(alpha)["version"] == 1
+
+
+def test_a_repeated_read_is_answered_before_routing_until_the_registry_changes(
+    api: Api, alpha: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    routed: list[str | None] = []
+    parse_levels = forecast_routes.parse_levels
+
+    def counted(text: str | None) -> tuple[int, ...] | None:
+        routed.append(text)
+        return parse_levels(text)
+
+    monkeypatch.setattr(forecast_routes, "parse_levels", counted)
+    first = api.client.get(f"/v1/series/{alpha}/forecast", params={"h": 3})
+    again = api.client.get(f"/v1/series/{alpha}/forecast", params={"h": 3})
+    other = api.client.get(f"/v1/series/{alpha}/forecast", params={"h": 4})
+
+    assert first.status_code == again.status_code == other.status_code == 200
+    assert again.content == first.content and again.headers["content-type"] == "application/json"
+    assert again.headers["x-request-id"] != first.headers["x-request-id"]
+    assert len(routed) == 2  # the first read and the other horizon; not the repeat
+    api.version(f"{alpha}-naive", {alpha: prices(7)})
+    api.client.post("/v1/models/reload")
+    after = api.client.get(f"/v1/series/{alpha}/forecast", params={"h": 3})
+    assert after.json()["version"] == 2 and len(routed) == 3
 
 
 def test_batch_json_lines_give_one_line_per_series_and_errors_in_place(api: Api, uid: str) -> None:

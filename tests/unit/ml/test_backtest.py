@@ -6,10 +6,14 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from statsforecast.models import AutoTheta
 
-from preditiva.core.errors import SeriesTooShortError
-from preditiva.ml.backtest import backtest, skill_against
+from preditiva.core.errors import ForecasterNotFittedError, SeriesTooShortError
+from preditiva.ml.backtest import backtest, skill_against, window_forecasts
 from preditiva.ml.engines.naive import NaiveForecaster
+from preditiva.ml.engines.theta import ThetaForecaster
+from preditiva.ml.preparation import prepare_series
+from preditiva.ml.windows import rolling_windows
 
 # 1, 2, ..., 20 on consecutive days: naive misses by 1, 2, 3; the weekly scale is 7
 LINE = pd.Series(np.arange(1.0, 21.0), index=pd.date_range("2024-01-01", periods=20, freq="D"))
@@ -73,3 +77,31 @@ def test_record_is_plain_json(seasonal: "pd.Series[float]") -> None:
     text = json.dumps(record, allow_nan=False)
     assert json.loads(text)["model"]["method"] == "theta"
     assert set(record["model"]["aggregate"]["coverage"]) == {"80", "95"}
+
+
+def test_later_windows_keep_the_first_windows_parameters(seasonal: "pd.Series[float]") -> None:
+    prepared = prepare_series(seasonal)
+    windows = rolling_windows(len(prepared), h=7, n_windows=3, min_train=20)
+    runs = window_forecasts(prepared, lambda: ThetaForecaster(model="STM"), windows, (80,))
+    first = AutoTheta(season_length=prepared.season_length, model="STM")
+    first.fit(prepared.values.iloc[: windows[0].train_end].to_numpy())
+    for window, (forecast, fell_back) in zip(windows[1:], runs[1:], strict=True):
+        history = prepared.values.iloc[: window.train_end].to_numpy()
+        carried = first.forward(y=history, h=7, level=[80])
+        np.testing.assert_allclose(forecast.mean, carried["mean"])
+        np.testing.assert_allclose(forecast.upper[80], carried["hi-80"])
+        assert not fell_back
+    refitted = ThetaForecaster(model="STM").fit(prepared.values.iloc[: windows[2].train_end])
+    assert not np.allclose(runs[2][0].mean, refitted.predict(7, (80,)).mean)
+
+
+def test_forwarding_an_unfitted_engine_is_refused() -> None:
+    with pytest.raises(ForecasterNotFittedError, match="call fit before forward"):
+        NaiveForecaster().forward(prepare_series(LINE))
+
+
+def test_engines_without_forward_are_fitted_afresh_on_each_window() -> None:
+    prepared = prepare_series(LINE)
+    windows = rolling_windows(len(prepared), h=3, n_windows=2, min_train=3)
+    runs = window_forecasts(prepared, NaiveForecaster, windows, ())
+    assert [forecast.mean[0] for forecast, _ in runs] == [14.0, 17.0]

@@ -55,9 +55,7 @@ def test_auto_reuses_its_naive_windows_as_the_baseline() -> None:
     def naive() -> Forecaster:
         return get_engine("naive", freq=prepared.freq)
 
-    reference = evaluate(
-        prepared.values, naive, windows, (80, 95), season_length=prepared.season_length
-    )
+    reference = evaluate(prepared, naive, windows, (80, 95))
     assert trained.backtest is not None
     assert trained.backtest.naive.aggregate == reference.aggregate
 

@@ -10,10 +10,11 @@ import io
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from preditiva.api.cached_reads import request_key
 from preditiva.api.deps import SessionDep, SessionFactoryDep
 from preditiva.api.forecast_serving import Encoded, ForecastServing, ServingDep, serving_lifespan
 from preditiva.api.routes.series import MEDIA_TYPES
@@ -101,6 +102,7 @@ def _answer(
 )
 async def get_series_forecast(
     key: str,
+    request: Request,
     serving: ServingDep,
     h: Annotated[int | None, H_QUERY] = None,
     levels: Annotated[str | None, Query(description=LEVELS_HELP)] = None,
@@ -111,13 +113,14 @@ async def get_series_forecast(
     """The series' forecast: points and intervals, model and version, cut-off, skill vs naive."""
     wanted = parse_levels(levels)
     await serving.ensure_fresh()
+    epoch = serving.answers.epoch
     cache_key = (key, model, version, h, wanted, format)
     encoded = serving.answers.get(cache_key)
     if encoded is None:
         encoded = await run_in_threadpool(
             _answer,
             serving,
-            serving.answers.epoch,
+            epoch,
             cache_key,
             key=key,
             model=model,
@@ -126,6 +129,10 @@ async def get_series_forecast(
             levels=wanted,
             format=format,
         )
+    # the same request again is answered by ``CachedForecastReads``, before routing
+    serving.answers.put(
+        request_key(request.scope["path"], request.scope["query_string"]), encoded, epoch=epoch
+    )
     return Response(encoded.body, media_type=encoded.media_type)
 
 

@@ -93,9 +93,9 @@ class AutoForecaster(Forecaster):
         )
         self.chosen_, self.reason_ = self.choose(members, self.selection_)
         self.members_: list[Forecaster] = [
-            member_engine(name, freq=prepared.freq, season_length=prepared.season_length).fit(
-                prepared.values
-            )
+            member_engine(
+                name, freq=prepared.freq, season_length=prepared.season_length
+            ).fit_prepared(prepared)
             for name in self.chosen_
         ]
         self.fallback_used_ = any(member.fallback_used_ for member in self.members_)
@@ -103,7 +103,7 @@ class AutoForecaster(Forecaster):
         self.fallback_reason_ = "; ".join(reasons) or None
 
     def fit_with_selection(
-        self, y: pd.Series[float], selection: Mapping[str, tuple[float, ...]]
+        self, prepared: PreparedSeries, selection: Mapping[str, tuple[float, ...]]
     ) -> Self:
         """Fit with guard scores measured elsewhere: each member's MASE per window, and naive's.
 
@@ -112,7 +112,7 @@ class AutoForecaster(Forecaster):
         """
         self._given_selection = dict(selection)
         try:
-            return self.fit(y)
+            return self.fit_prepared(prepared)
         finally:
             del self._given_selection
 
@@ -138,20 +138,20 @@ class AutoForecaster(Forecaster):
         for name in dict.fromkeys(names) if windows else ():
             scores = []
             for window in windows:
-                train = values.iloc[: window.train_end]
+                train = prepared.head(window.train_end)
                 actual = values.iloc[window.train_end : window.test_end].to_numpy()
                 engine = member_engine(
                     name, freq=prepared.freq, season_length=prepared.season_length
                 )
                 try:
-                    forecast = engine.fit(train).predict(window.horizon, levels=())
+                    forecast = engine.fit_prepared(train).predict(window.horizon, levels=())
                 except SeriesTooShortError:
                     break
                 scores.append(
                     metrics.mase(
                         actual,
                         forecast.mean,
-                        train=train.to_numpy(),
+                        train=train.values.to_numpy(),
                         season_length=prepared.season_length,
                     )
                 )

@@ -10,7 +10,7 @@ fails to fit, or fits but cannot produce a finite forecast, the engine keeps goi
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,41 @@ class StatsModel(Protocol):
         level: list[int] | None = None,
     ) -> Any:
         """Forecast ``h`` steps: a dict with ``mean`` and ``lo-<level>``/``hi-<level>``."""
+
+
+class ForwardModel(Protocol):
+    """A StatsForecast model that can apply its fitted parameters to another series."""
+
+    def forward(
+        self, y: np.ndarray[Any, Any], h: int, level: list[int] | None = None
+    ) -> dict[str, Any]:
+        """Forecast ``h`` steps after ``y`` with the parameters fitted earlier."""
+
+
+class Forwarded:
+    """A fitted model applied to a new history without re-estimating (``forward``)."""
+
+    def __init__(self, model: ForwardModel, y: np.ndarray[Any, Any]) -> None:
+        """``model`` is fitted; ``y`` is the history its forecasts follow from now on."""
+        self.model = model
+        self.y = y
+
+    def fit(
+        self,
+        y: np.ndarray[Any, Any],
+        X: np.ndarray[Any, Any] | None = None,  # noqa: N803 (StatsForecast's name)
+    ) -> Any:
+        """Not used: a forwarded model is never refitted."""
+        raise TypeError("a forwarded model is not fitted again; fit a fresh engine")
+
+    def predict(
+        self,
+        h: int,
+        X: np.ndarray[Any, Any] | None = None,  # noqa: N803 (StatsForecast's name)
+        level: list[int] | None = None,
+    ) -> Any:
+        """The model's ``forward`` forecast of ``h`` steps after the new history."""
+        return self.model.forward(y=self.y, h=h, level=level)
 
 
 class StatsForecastEngine(Forecaster):
@@ -77,7 +112,18 @@ class StatsForecastEngine(Forecaster):
             model.fit(values)
             self.fallback_used_ = True
             self.fallback_reason_ = f"{type(error).__name__}: {error}"
-        self.model_ = model
+        self.model_: StatsModel = model
+        self.model_season_ = self.season_length_
+
+    def _forward_prepared(self, prepared: PreparedSeries, *, fell_back: bool) -> None:
+        """Apply the fitted model to ``prepared`` through its ``forward``, where it has one."""
+        self.season_length_ = self._season_length_for_fit(len(prepared), prepared.season_length)
+        model = self.model_.model if isinstance(self.model_, Forwarded) else self.model_
+        if fell_back or not hasattr(model, "forward") or self.season_length_ != self.model_season_:
+            self._fit_prepared(prepared)
+            return
+        values = prepared.values.to_numpy(dtype=np.float64)
+        self.model_ = Forwarded(cast(ForwardModel, model), values)
 
     def _predict_values(
         self, h: int, levels: tuple[int, ...], index: pd.DatetimeIndex
