@@ -51,6 +51,11 @@ def create_app(recording: list[dict[str, Any]] | None = None) -> FastAPI:
 
 
 def main() -> None:
+    """Serve the replaying app (see ``serve``)."""
+    serve("bare_endpoint_app:create_app")
+
+
+def serve(factory: str) -> None:
     """Serve like ``preditiva api``: uvicorn, one process, log_config=None, no access log."""
     import uvicorn
 
@@ -61,7 +66,7 @@ def main() -> None:
     root.setLevel(os.environ.get("BARE_LOG_LEVEL", "INFO").upper())
     logging.getLogger("uvicorn.access").disabled = True
     uvicorn.run(
-        "bare_endpoint_app:create_app",
+        factory,
         factory=True,
         host=os.environ.get("BARE_HOST", "127.0.0.1"),
         port=int(os.environ["BARE_PORT"]),

@@ -1,12 +1,20 @@
 """Requests per second and latency of API endpoints under load, beside a bare FastAPI app.
 
-For each case (today ``forecast``: GET /v1/series/{key}/forecast on series whose champion
-stored a 30-step forecast at levels 80/95) the script prepares a fresh SQLite home, starts
-``preditiva api`` and records the real answers once; then it starts ``bare_endpoint_app.py``
-(FastAPI answering those exact bytes) under uvicorn with the same settings, and loads both,
-alternating, from a second process (``http_load.py``: keep-alive connections, each sending
-its next request as soon as it has the answer, or, for a load given as ``C@R``, at a fixed
-rate with latency counted from when each request was due).
+Cases: ``forecast``, GET /v1/series/{key}/forecast on series whose champion stored a 30-step
+forecast at levels 80/95; ``predict``, POST /v1/models/{name}/predict with one Ames row,
+cycling over ``--rows`` different rows (cache misses: the model runs every time), and
+``predict-repeat``, the same row over and over (cache hits), both for a LightGBM regressor
+of the sale price trained and promoted in-process. The script prepares a fresh SQLite home,
+starts ``preditiva api`` and records the real answers once; then it starts the bare
+reference under uvicorn with the same settings: ``bare_endpoint_app.py`` (FastAPI answering
+the recorded bytes) or, for a case with its own ``bare`` app, that app
+(``bare_predict_app.py``: FastAPI calling the same model artifact), whose answers are
+recorded too. It loads both, alternating, from a second process (``http_load.py``:
+keep-alive connections, each sending its next request as soon as it has the answer, or, for
+a load given as ``C@R``, at a fixed rate with latency counted from when each request was
+due). A case that ``resets`` gets ``POST /v1/models/reload`` (every cached answer dropped)
+and one warming request before each Preditiva run, so no run is served answers cached by
+the recording or an earlier run.
 
 Adding a case: write a ``prepare`` function that creates what the endpoint needs (it gets a
 ``Fixture`` with the settings and a session factory, before the API starts) and returns the
@@ -16,6 +24,7 @@ Adding a case: write a ``prepare`` function that creates what the endpoint needs
 import argparse
 import base64
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -39,6 +48,8 @@ from http_load import Call, LoadResult  # this script's folder is on sys.path
 from sqlalchemy.orm import Session, sessionmaker
 
 from preditiva.core.settings import Settings
+from preditiva.ml.tabular import train_tabular
+from preditiva.services import registry
 from preditiva.services import series as series_service
 from preditiva.storage.db.engine import get_engine, get_session_factory
 from preditiva.storage.db.migrate import upgrade
@@ -50,6 +61,9 @@ BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 START_TIMEOUT, STOP_GRACE = 60.0, 10.0
 TARGETS = ("preditiva", "bare")
+_REGISTERED: set[Path] = set()
+AMES = ROOT.parent / "shared" / "data" / "house_prices_ames.parquet"
+PREDICT_MODEL, PREDICT_TARGET = "ames-price", "Sale_Price"
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,7 @@ class Fixture:
     factory: sessionmaker[Session]
     series: int
     horizon: int
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,10 @@ class Case:
     template: str
     prepare: Callable[[Fixture], list[Call]]
     note: str
+    #: The bare app calling the same thing, and its environment; None: replay the answers.
+    bare: Callable[[Fixture], tuple[str, dict[str, str]]] | None = None
+    #: Empty Preditiva's caches before each of its runs (a case about cache misses).
+    resets: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +133,73 @@ def prepare_forecast(fixture: Fixture) -> list[Call]:
     return [Call("GET", f"/v1/series/{key}/forecast") for key in keys]
 
 
+@functools.cache
+def ames_rows() -> list[dict[str, Any]]:
+    """Every Ames house without its price, as a client sends it (JSON values)."""
+    frame = pd.read_parquet(AMES).drop(columns=[PREDICT_TARGET])
+    rows: list[dict[str, Any]] = json.loads(frame.to_json(orient="records"))
+    return rows
+
+
+def predict_model(fixture: Fixture) -> None:
+    """Train the LightGBM regressor of the sale price on all of Ames and promote it (once)."""
+    if fixture.settings.home in _REGISTERED:
+        return
+    _REGISTERED.add(fixture.settings.home)
+    sys.path.insert(0, str(ROOT))  # the test helpers register a fitted model directly
+    from tests.support.predictions import add_fitted
+
+    started = time.perf_counter()
+    fitted = train_tabular(pd.read_parquet(AMES), PREDICT_TARGET, algorithm="lightgbm")
+    log(f"trained lightgbm on Ames in {time.perf_counter() - started:.1f}s")
+    add_fitted(
+        fixture.factory,
+        fixture.settings,
+        model=PREDICT_MODEL,
+        fitted=fitted,
+        target={"dataset": "ames"},
+        task="regression",
+        engine="lightgbm",
+    )
+
+
+def predict_call(row: dict[str, Any]) -> Call:
+    """POST one row to the model's predict endpoint."""
+    body = json.dumps({"rows": [row]}).encode()
+    return Call("POST", f"/v1/models/{PREDICT_MODEL}/predict", body, "application/json")
+
+
+def prepare_predict(fixture: Fixture) -> list[Call]:
+    """The champion regressor, and one call per Ames row, ``fixture.rows`` different rows."""
+    predict_model(fixture)
+    rows = ames_rows()
+    if fixture.rows >= len(rows):
+        raise ValueError(f"--rows must be below {len(rows)} (one row is kept for warming)")
+    return [predict_call(row) for row in rows[: fixture.rows]]
+
+
+def prepare_predict_repeat(fixture: Fixture) -> list[Call]:
+    """The champion regressor, and one call: the first Ames row, again and again."""
+    predict_model(fixture)
+    return [predict_call(ames_rows()[0])]
+
+
+def bare_predict(fixture: Fixture) -> tuple[str, dict[str, str]]:
+    """``bare_predict_app.py`` on the champion's artifact file, found from its registry row."""
+    with fixture.factory() as session:
+        version = registry.get_version(session, PREDICT_MODEL, registry.CHAMPION)
+        uri, number = version.artifact_uri, version.version
+    if uri is None or not uri.startswith("file://"):
+        raise RuntimeError(f"the champion's artifact is not a local file: {uri}")
+    artifact = uri.removeprefix("file://")
+    env = {"BARE_ARTIFACT": artifact, "BARE_MODEL": PREDICT_MODEL, "BARE_VERSION": str(number)}
+    return "bare_predict_app.py", env
+
+
+PREDICT_NOTE = (
+    "POST /v1/models/{name}/predict with one row (73 Ames features, ~2 kB of JSON) to the "
+    "champion LightGBM regressor of the sale price (300 trees, trained on all 2,930 houses)"
+)
 CASES = {
     "forecast": Case(
         "forecast",
@@ -122,6 +208,25 @@ CASES = {
         prepare_forecast,
         "GET /v1/series/{key}/forecast (no query), the stored naive forecast of the series' "
         "champion (30 steps, levels 80/95), cycling over the series",
+    ),
+    "predict": Case(
+        "predict",
+        "POST",
+        "/v1/models/{name}/predict",
+        prepare_predict,
+        PREDICT_NOTE + ", cycling over different rows, Preditiva's caches emptied before "
+        "each run (every request a miss); bare: `bare_predict_app.py` on the same artifact",
+        bare=bare_predict,
+        resets=True,
+    ),
+    "predict-repeat": Case(
+        "predict-repeat",
+        "POST",
+        "/v1/models/{name}/predict",
+        prepare_predict_repeat,
+        PREDICT_NOTE + ", the same row every time (Preditiva answers from its cache); bare: "
+        "`bare_predict_app.py`, which calls the model every time",
+        bare=bare_predict,
     ),
 }
 
@@ -323,6 +428,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=12.0, help="seconds measured per run")
     parser.add_argument("--series", type=int, default=8, help="series the forecast case cycles")
     parser.add_argument("--horizon", type=int, default=30, help="stored forecast steps")
+    parser.add_argument("--rows", type=int, default=2000, help="different rows predict cycles")
     parser.add_argument("--log-level", default="INFO", help="both servers' (the default's INFO)")
     parser.add_argument("--server-cpus", default="0", help="taskset list for servers; '' = none")
     parser.add_argument("--client-cpus", default="1", help="taskset list for the load generator")
@@ -358,10 +464,10 @@ def main() -> None:
         + "/".join(f"{value:.2f}" for value in load_at_start)
         + " (1/5/15 min) at start",
         "Cases: " + "; ".join(f"{case.name}: {case.note}" for case in chosen),
-        f"Servers: `preditiva api` (SQLite home made for the run, {args.series} series) and "
-        f"`bare_endpoint_app.py` (FastAPI, an async handler returning the recorded bytes), "
-        f"each uvicorn with 1 process, default loop/parser, no access log, log level "
-        f"{args.log_level}; {placement}",
+        f"Servers: `preditiva api` (SQLite home made for the run) and the bare reference: "
+        "`bare_endpoint_app.py` (FastAPI, an async handler returning the recorded bytes) or "
+        "the case's own bare app, each uvicorn with 1 process, default loop/parser, no access "
+        f"log, log level {args.log_level}; {placement}",
         f"Load: `http_load.py` in its own process over HTTP/1.1 keep-alive connections, closed "
         "loop (the next request as soon as the answer is in), or open loop at R req/s in all "
         "(`offered`; latency counted from when each request was due, as wrk2 does); "
@@ -381,14 +487,15 @@ def main() -> None:
 def bench(
     cases: list[Case], loads: list[tuple[int, float | None]], args: argparse.Namespace, work: Path
 ) -> list[Row]:
-    """Prepare, start both servers, record, then alternate the runs; every run's row."""
+    """Prepare, start the servers, record, then alternate the runs; every run's row."""
     settings = Settings(home=work / "home", log_level=args.log_level)
     upgrade(settings.effective_database_url)
     factory = get_session_factory(settings)
-    fixture = Fixture(settings, factory, args.series, args.horizon)
+    fixture = Fixture(settings, factory, args.series, args.horizon, args.rows)
     planned = {case.name: case.prepare(fixture) for case in cases}
+    bare_apps = {case.name: case.bare(fixture) for case in cases if case.bare is not None}
     get_engine(settings).dispose()
-    real_port, bare_port = free_port(), free_port()
+    real_port = free_port()
     real_env = {
         "PREDITIVA_HOME": str(settings.home),
         "PREDITIVA_HOST": HOST,
@@ -397,41 +504,108 @@ def bench(
     }
     real_command = pinned([str(BIN / "preditiva"), "api"], args.server_cpus)
     real_probe = f"http://{HOST}:{real_port}/health"
-    with server(real_command, real_env, work / "preditiva-api.log", real_probe) as real:
-        specs, routes = {}, []
-        for case in cases:
-            calls, route = record(f"http://{HOST}:{real_port}", case, planned[case.name])
-            specs[case.name] = work / f"{case.name}-calls.json"
-            specs[case.name].write_text(json.dumps([call.to_json() for call in calls]))
-            routes.append(route)
-        recording = work / "recording.json"
-        recording.write_text(json.dumps(routes))
-        bare_env = {
-            "BARE_RECORDING": str(recording),
-            "BARE_HOST": HOST,
-            "BARE_PORT": str(bare_port),
-            "BARE_LOG_LEVEL": args.log_level,
-        }
-        bare_command = pinned(
-            [sys.executable, str(HERE / "bare_endpoint_app.py")], args.server_cpus
+    with contextlib.ExitStack() as stack:
+        real = stack.enter_context(
+            server(real_command, real_env, work / "preditiva-api.log", real_probe)
         )
-        first = planned[cases[0].name][0].path
-        bare_probe = f"http://{HOST}:{bare_port}{first}"
-        with server(bare_command, bare_env, work / "bare.log", bare_probe) as bare:
-            ports = {"preditiva": (real_port, real.pid), "bare": (bare_port, bare.pid)}
-            rows = []
-            for setting in loads:
-                for number in range(1, args.rounds + 1):
-                    order = TARGETS if number % 2 else TARGETS[::-1]
-                    for case in cases:
-                        for target in order:
-                            port, pid = ports[target]
-                            now = os.getloadavg()[0]
-                            log(f"{case.name} {target}: {setting}, round {number}")
-                            result = load(port, specs[case.name], args, setting, pid)
-                            row = Row(case.name, *setting, number, target, now, result)
-                            rows.append(row)
+        real_base = f"http://{HOST}:{real_port}"
+        specs: dict[tuple[str, str], Path] = {}
+        routes = []
+        for case in cases:
+            calls, route = record(real_base, case, planned[case.name])
+            specs[case.name, "preditiva"] = write_spec(work / f"{case.name}-preditiva.json", calls)
+            if case.bare is None:
+                specs[case.name, "bare"] = specs[case.name, "preditiva"]
+                routes.append(route)
+        servers: dict[tuple[str, str], tuple[int, int]] = {}
+        replayed = [case for case in cases if case.bare is None]
+        if replayed:
+            recording = work / "recording.json"
+            recording.write_text(json.dumps(routes))
+            port = free_port()
+            env = bare_env(port, args, {"BARE_RECORDING": str(recording)})
+            command = [sys.executable, str(HERE / "bare_endpoint_app.py")]
+            probe = f"http://{HOST}:{port}{planned[replayed[0].name][0].path}"
+            bare = stack.enter_context(
+                server(pinned(command, args.server_cpus), env, work / "bare.log", probe)
+            )
+            servers.update({(case.name, "bare"): (port, bare.pid) for case in replayed})
+        started: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[int, int]] = {}
+        for case in cases:
+            if case.bare is None:
+                continue
+            script, extra = bare_apps[case.name]
+            key = (script, tuple(sorted(extra.items())))
+            if key not in started:
+                port = free_port()
+                command = [sys.executable, str(HERE / script)]
+                started[key] = (port, 0)
+                log_path = work / f"bare-{case.name}.log"
+                process = stack.enter_context(
+                    server(
+                        pinned(command, args.server_cpus),
+                        bare_env(port, args, extra),
+                        log_path,
+                        f"http://{HOST}:{port}/docs",
+                    )
+                )
+                started[key] = (port, process.pid)
+            port, pid = started[key]
+            servers[case.name, "bare"] = (port, pid)
+            calls, same = record_bare(f"http://{HOST}:{port}", planned[case.name], specs, case)
+            log(f"{case.name}: bare answers byte-identical to Preditiva's for {same}")
+            specs[case.name, "bare"] = write_spec(work / f"{case.name}-bare.json", calls)
+        for case in cases:
+            servers[case.name, "preditiva"] = (real_port, real.pid)
+        rows = []
+        for setting in loads:
+            for number in range(1, args.rounds + 1):
+                order = TARGETS if number % 2 else TARGETS[::-1]
+                for case in cases:
+                    for target in order:
+                        port, pid = servers[case.name, target]
+                        if case.resets and target == "preditiva":
+                            reset(real_base, case)
+                        now = os.getloadavg()[0]
+                        log(f"{case.name} {target}: {setting}, round {number}")
+                        result = load(port, specs[case.name, target], args, setting, pid)
+                        rows.append(Row(case.name, *setting, number, target, now, result))
     return rows
+
+
+def bare_env(port: int, args: argparse.Namespace, extra: dict[str, str]) -> dict[str, str]:
+    """A bare app's environment: where to listen, the log level, and its own settings."""
+    return {"BARE_HOST": HOST, "BARE_PORT": str(port), "BARE_LOG_LEVEL": args.log_level} | extra
+
+
+def write_spec(path: Path, calls: list[Call]) -> Path:
+    """The calls as ``http_load.py``'s spec file."""
+    path.write_text(json.dumps([call.to_json() for call in calls]))
+    return path
+
+
+def record_bare(
+    base: str, calls: list[Call], specs: dict[tuple[str, str], Path], case: Case
+) -> tuple[list[Call], str]:
+    """A bare app's answer to each call, and how many equal Preditiva's byte for byte."""
+    checked, _ = record(base, case, calls)
+    real = json.loads(specs[case.name, "preditiva"].read_text())
+    same = sum(
+        Call.from_json(mine).expect_body == theirs.expect_body
+        for mine, theirs in zip(real, checked, strict=True)
+    )
+    return checked, f"{same} of {len(checked)} calls"
+
+
+def reset(base: str, case: Case) -> None:
+    """Drop Preditiva's cached answers and models, then load the model with a row not loaded."""
+    with httpx.Client(base_url=base, timeout=60) as client:
+        client.post("/v1/models/reload").raise_for_status()
+        warm = predict_call(ames_rows()[-1])
+        headers = {"Content-Type": "application/json"}
+        response = client.post(warm.path, content=warm.body, headers=headers)
+        if response.status_code != 200 or response.headers.get("X-Cache") != "miss":
+            raise RuntimeError(f"{case.name}: warming request answered {response.status_code}")
 
 
 if __name__ == "__main__":

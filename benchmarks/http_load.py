@@ -4,10 +4,12 @@ Run as its own process (``python benchmarks/http_load.py --spec FILE …``) so t
 comes from a second process, as wrk's would: each connection sends a request, reads the whole
 response, checks it against the expected status and body, and sends the next one at once
 (closed loop) or, with ``--rate``, when it is due (open loop, latency counted from then).
-Requests cycle through the spec's calls (connection ``i`` starts at call ``i``). Only the
-responses that finish inside the measured window (after the warm-up) count; the figures
-are printed as one JSON object on stdout. With ``--watch-pid`` the CPU seconds of that
-process (the server), of this one and of the whole machine over the window are reported too.
+Requests cycle through the spec's calls; connection ``i`` starts at call ``i``, or with at
+least two calls per connection at call ``i * (calls // connections)``, so that connections
+do not send the same calls one after another. Only the responses that finish inside the
+measured window (after the warm-up) count; the figures are printed as one JSON object on
+stdout. With ``--watch-pid`` the CPU seconds of that process (the server), of this one and
+of the whole machine over the window are reported too.
 """
 
 import argparse
@@ -219,9 +221,10 @@ async def run(
     start = time.perf_counter() + warmup
     window = (start, start + duration)
     interval = connections / rate if rate else None
+    stride = max(1, len(calls) // connections)  # many calls: connections start far apart
     tasks = [
         asyncio.create_task(
-            connection(host, port, calls, i, window, tally, interval, i / connections)
+            connection(host, port, calls, i * stride, window, tally, interval, i / connections)
         )
         for i in range(connections)
     ]

@@ -62,11 +62,15 @@ class PredictionServing:
         epoch: int,
     ) -> Encoded:
         """Predict, encode, and keep the answer under ``key`` (runs in the threadpool)."""
-        with self.factory() as session:
-            read_only(session)
-            answer = predictions.predict(
-                session, self.models, resolved, data, max_rows=self.settings.predict_max_rows
-            )
+        max_rows = self.settings.predict_max_rows
+        if resolved.kind == "tabular":  # reads no database row: no session to open
+            answer = predictions.predict_tabular(self.models, resolved, data, max_rows=max_rows)
+        else:
+            with self.factory() as session:
+                read_only(session)
+                answer = predictions.predict(
+                    session, self.models, resolved, data, max_rows=max_rows
+                )
         encoded = Encoded(to_json(answer), JSON)
         if key is not None and len(encoded.body) <= MAX_CACHED_BYTES:
             self.answers.put(key, encoded, epoch=epoch)

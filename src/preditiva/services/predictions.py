@@ -143,19 +143,10 @@ def predict(
     max_rows: int,
 ) -> dict[str, Any]:
     """The answer of ``resolved`` to ``data``, JSON-ready (see the module docstring)."""
-    check_request(resolved, data, max_rows=max_rows)
-    answer: dict[str, Any] = {
-        "model": resolved.model,
-        "version": resolved.version,
-        "task": resolved.task,
-        "kind": resolved.kind,
-        "predictions": None,
-        "classes": None,
-        "prediction": None,
-        "forecast": None,
-    }
     if resolved.kind == "tabular":
-        return {**answer, **_tabular(models, resolved, data)}
+        return predict_tabular(models, resolved, data, max_rows=max_rows)
+    check_request(resolved, data, max_rows=max_rows)
+    answer = _empty_answer(resolved)
     if resolved.kind == "series_feature":
         fitted = load_model(models, resolved, SeriesFeatureModel)
         if data.history is None:
@@ -167,6 +158,30 @@ def predict(
         return {**answer, "prediction": feature_record(fitted.predict_latest(y), None)}
     forecast = _lstm_forecast(session, models, resolved, data)
     return {**answer, "forecast": dataclasses.asdict(forecast)}
+
+
+def predict_tabular(
+    models: ModelCache, resolved: ResolvedVersion, data: PredictInput, *, max_rows: int
+) -> dict[str, Any]:
+    """``predict`` for a tabular model, which reads nothing from the database (no session)."""
+    check_request(resolved, data, max_rows=max_rows)
+    if resolved.kind != "tabular":
+        raise ValueError(f"model {resolved.model!r} is not tabular but {resolved.kind}")
+    return {**_empty_answer(resolved), **_tabular(models, resolved, data)}
+
+
+def _empty_answer(resolved: ResolvedVersion) -> dict[str, Any]:
+    """The fields every answer has, the prediction ones unset."""
+    return {
+        "model": resolved.model,
+        "version": resolved.version,
+        "task": resolved.task,
+        "kind": resolved.kind,
+        "predictions": None,
+        "classes": None,
+        "prediction": None,
+        "forecast": None,
+    }
 
 
 def load_model(models: ModelCache, resolved: ResolvedVersion, kind: type[Any]) -> Any:

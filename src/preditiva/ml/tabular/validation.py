@@ -20,8 +20,10 @@ import pandas as pd
 from preditiva.core.errors import DataValidationError
 from preditiva.ml.tabular.schema import DatasetSchema
 from preditiva.ml.tabular.values import (
+    SMALL_COLUMN,
     AnySeries,
     blank_to_na,
+    small_labels,
     to_classes,
     to_dates,
     to_labels,
@@ -126,7 +128,9 @@ def check_rows(rows: Sequence[Any], schema: DatasetSchema) -> pd.DataFrame:
 
     Each row is an object with one value per feature (null when unknown). Every missing
     column, unknown column and wrongly typed value is listed; columns the schema ignores are
-    accepted and dropped; the target column is refused.
+    accepted and dropped; the target column is refused. The checks read each value in
+    Python; a request of at most ``SMALL_COLUMN`` rows is typed value by value too, the same
+    way the column readers of a larger one type it.
     """
     log = _ProblemLog()
     if not isinstance(rows, Sequence) or isinstance(rows, str | bytes) or not rows:
@@ -136,17 +140,20 @@ def check_rows(rows: Sequence[Any], schema: DatasetSchema) -> pd.DataFrame:
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
             log.add(index, None, "expected an object with one value per column")
-    _check_columns(records, schema, log)
-    for name in schema.features:
-        expected = _role(schema, name)
+    roles = {column.name: column.role for column in schema.columns}
+    features = schema.features
+    _check_columns(records, schema, roles, log)
+    for name in features:
+        expected = roles[name]
         for index, record in enumerate(records):
             if name in record and not _fits(record[name], expected):
                 wanted = _EXPECTED[expected]
                 log.add(index, name, f"expected {wanted}, got {_shown(record[name])}")
     log.check().raise_if_invalid("rows")
+    if len(records) <= SMALL_COLUMN:
+        return _small_frame(records, features, roles)
     return typed_frame(
-        pd.DataFrame({name: [record[name] for record in records] for name in schema.features}),
-        schema,
+        pd.DataFrame({name: [record[name] for record in records] for name in features}), schema
     )
 
 
@@ -157,22 +164,45 @@ def typed_frame(frame: pd.DataFrame, schema: DatasetSchema) -> pd.DataFrame:
     return pd.DataFrame(columns, index=frame.index)
 
 
+def _small_frame(
+    records: list[Mapping[str, Any]], features: tuple[str, ...], roles: Mapping[str, str]
+) -> pd.DataFrame:
+    """``typed_frame`` of a few checked records, read value by value (one frame built)."""
+    columns: dict[str, Any] = {}
+    for name in features:
+        values = [record[name] for record in records]
+        role = roles[name]
+        if role == "numeric":  # checked: a finite real number, null or NaN
+            numbers = [np.nan if value is None else float(value) for value in values]
+            columns[name] = np.array(numbers, dtype=np.float64)
+        elif role == "categorical" and (labels := small_labels(values)) is not None:
+            columns[name] = np.array(labels, dtype=object)
+        else:
+            read = to_labels if role == "categorical" else to_dates
+            columns[name] = read(pd.Series(values)).to_numpy()
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(records)))
+
+
 def _check_columns(
-    records: list[Mapping[str, Any]], schema: DatasetSchema, log: _ProblemLog
+    records: list[Mapping[str, Any]],
+    schema: DatasetSchema,
+    roles: Mapping[str, str],
+    log: _ProblemLog,
 ) -> None:
     """Unknown columns once each; missing columns once if no row has them, else per row."""
-    known = set(schema.features) | set(schema.ignored)
     seen: dict[str, None] = {}
     for record in records:
         seen.update(dict.fromkeys(str(key) for key in record))
     for name in seen:
         if name == schema.target:
             log.add(None, name, "the target column: the model predicts it, leave it out")
-        elif name not in known:
+        elif name not in roles:
             log.add(None, name, "unknown column: not a column of the dataset")
     for name in schema.features:
         lacking = [index for index, record in enumerate(records) if name not in record]
-        expected = f"missing column: expected {_EXPECTED[_role(schema, name)]} (null if unknown)"
+        if not lacking:
+            continue
+        expected = f"missing column: expected {_EXPECTED[roles[name]]} (null if unknown)"
         if len(lacking) == len(records):
             log.add(None, name, expected)
         else:

@@ -18,6 +18,9 @@ import pyarrow.compute as pc
 PART_SEPARATOR = "\x1f"
 #: The numbers a date column becomes inside the pipeline.
 DATE_PARTS = ("year", "month", "day", "day_of_week", "day_of_year")
+#: Columns of at most this many values (a prediction request's) are read value by value in
+#: Python: building Arrow arrays and a chain of pandas objects costs more than the values.
+SMALL_COLUMN = 64
 
 AnySeries = pd.Series
 
@@ -65,10 +68,33 @@ def to_dates(values: AnySeries) -> AnySeries:
 
 def to_labels(values: AnySeries) -> AnySeries:
     """Category labels as text (``True``, ``60``, ``Gd``), missing values as NaN."""
+    if len(values) <= SMALL_COLUMN:
+        labels = small_labels(values.tolist())
+        if labels is not None:
+            return pd.Series(labels, index=values.index, name=values.name, dtype=object)
     cleaned = blank_to_na(values.astype(object))
     if _all_text(cleaned):
         return cleaned
     return cleaned.map(_label, na_action="ignore").astype(object)
+
+
+def small_labels(items: list[Any]) -> list[Any] | None:
+    """``to_labels`` of a few values, in Python; None if some text has spaces to trim.
+
+    Text with surrounding spaces is left to the column path, so that trimming stays Arrow's
+    (whose idea of a space is Unicode's, narrower than ``str.strip``'s) and both paths agree.
+    """
+    labels: list[Any] = []
+    for value in items:
+        if isinstance(value, str):
+            if value.strip() != value:
+                return None
+            labels.append(value or np.nan)
+        elif _missing(value):
+            labels.append(np.nan)
+        else:
+            labels.append(_label(value))
+    return labels
 
 
 def to_classes(values: AnySeries) -> AnySeries:

@@ -1,5 +1,6 @@
 """Training on real house sales: beating the baseline, importances, raw rows, pickling."""
 
+import json
 import pickle
 
 import numpy as np
@@ -97,6 +98,20 @@ def test_raw_json_rows_predict_like_the_frame(
 
     np.testing.assert_allclose(from_json.values, model.predict(rows).values)
     assert from_json.to_records()[0]["prediction"] == pytest.approx(from_json.values[0])
+
+
+def test_one_row_at_a_time_predicts_like_the_batch_frame(
+    regressors: dict[str, TabularModel], ames_sample: pd.DataFrame
+) -> None:
+    model = regressors["lightgbm"]
+    rows = _unseen(ames_sample, "Sale_Price")
+    records = json.loads(rows.to_json(orient="records"))  # as a client sends them
+    records[0]["Garage_Type"] = None
+    rows.loc[rows.index[0], "Garage_Type"] = None
+
+    one_by_one = [model.predict_rows([record]).values[0] for record in records]
+
+    np.testing.assert_allclose(one_by_one, model.predict(rows).values, rtol=1e-12)
 
 
 def test_probabilities_come_with_each_predicted_class(

@@ -9,6 +9,7 @@ import pytest
 from preditiva.core.errors import DataValidationError, InvalidInputError
 from preditiva.ml.tabular import check_rows, infer_schema, validate_frame
 from preditiva.ml.tabular.validation import MAX_PROBLEMS
+from preditiva.ml.tabular.values import SMALL_COLUMN
 
 
 def _raw_rows(frame: pd.DataFrame, n: int) -> list[dict[str, Any]]:
@@ -162,3 +163,44 @@ def test_dates_are_read_from_iso_text_and_bad_ones_are_listed(ames_sample: pd.Da
 def test_an_empty_request_is_refused(ames: pd.DataFrame) -> None:
     with pytest.raises(InvalidInputError, match="problem"):
         check_rows([], infer_schema(ames.head(50), "Sale_Price"))
+
+
+def test_a_small_request_is_typed_like_the_same_rows_in_a_large_one(ames: pd.DataFrame) -> None:
+    schema = infer_schema(ames, "Sale_Price")
+    rows = _raw_rows(ames, SMALL_COLUMN + 6)
+    rows[0]["Lot_Frontage"] = None
+    rows[1]["Neighborhood"] = None
+    rows[2]["Neighborhood"] = " North_Ames "  # trimmed on the column path
+    rows[3]["Neighborhood"] = ""
+    rows[4]["Neighborhood"] = 60  # a whole number is a label too
+    rows[5]["Central_Air"] = True
+
+    large = check_rows(rows, schema)
+
+    assert len(rows) > SMALL_COLUMN
+    for position in range(6):
+        small = check_rows([rows[position]], schema)
+        expected = large.iloc[[position]].reset_index(drop=True)
+        pd.testing.assert_frame_equal(small, expected)
+    assert large.loc[2, "Neighborhood"] == "North_Ames"
+    assert large.loc[4, "Neighborhood"] == "60"
+    assert np.isnan(large.loc[3, "Neighborhood"])
+
+
+def test_a_one_row_request_lists_every_problem_in_order(ames: pd.DataFrame) -> None:
+    schema = infer_schema(ames, "Sale_Price")
+    row = _raw_rows(ames, 1)[0]
+    del row["Gr_Liv_Area"]
+    row["Pool_Colour"] = "blue"
+    row["Lot_Area"] = float("inf")
+    row["Neighborhood"] = ["North_Ames"]
+
+    with pytest.raises(InvalidInputError) as caught:
+        check_rows([row], schema)
+
+    assert [(d["row"], d["field"], d["message"]) for d in caught.value.details] == [
+        (None, "Pool_Colour", "unknown column: not a column of the dataset"),
+        (None, "Gr_Liv_Area", "missing column: expected a number (null if unknown)"),
+        (0, "Lot_Area", "expected a number, got inf"),
+        (0, "Neighborhood", "expected text, got a list"),
+    ]
