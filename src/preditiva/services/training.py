@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -281,13 +281,21 @@ def _histories(rows: Sequence[Any]) -> dict[int, "pd.Series[float]"]:
     """Each series' values indexed by naive UTC timestamps (the last source wins per time)."""
     if not rows:
         return {}
-    frame = pd.DataFrame(rows, columns=["series_id", "ts", "value"])
-    frame["ts"] = pd.to_datetime(frame["ts"], utc=True).dt.tz_localize(None)
-    histories: dict[int, pd.Series[float]] = {}
-    for series_id, group in frame.groupby("series_id", sort=False):
-        values = group.drop_duplicates("ts", keep="last").set_index("ts")["value"]
-        histories[cast(int, series_id)] = values.astype("float64")
-    return histories
+    ids, stamps, values = zip(*rows, strict=True)
+    series_ids = np.asarray(ids, dtype=np.int64)
+    index = pd.DatetimeIndex(pd.to_datetime(list(stamps), utc=True).tz_localize(None), name="ts")
+    prices = np.asarray(values, dtype=np.float64)
+    # rows come by series, time, source: the last row of each (series, time) wins
+    nanos = index.asi8
+    last = np.ones(len(rows), dtype=bool)
+    last[:-1] = (series_ids[1:] != series_ids[:-1]) | (nanos[1:] != nanos[:-1])
+    series_ids, index, prices = series_ids[last], index[last], prices[last]
+    starts = np.flatnonzero(np.r_[True, series_ids[1:] != series_ids[:-1]])
+    ends = np.r_[starts[1:], len(series_ids)]
+    return {
+        int(series_ids[start]): pd.Series(prices[start:end], index=index[start:end], name="value")
+        for start, end in zip(starts, ends, strict=True)
+    }
 
 
 def _train_one(
