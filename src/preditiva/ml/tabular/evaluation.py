@@ -118,10 +118,14 @@ def cross_validate(
 
 def class_probabilities(estimator: Any, features: pd.DataFrame, classes: Sequence[Any]) -> Any:
     """``predict_proba`` with one column per class of ``classes`` (0 for a class not learnt)."""
-    learnt = list(estimator.classes_)
-    proba = estimator.predict_proba(features)
+    return aligned_probabilities(estimator.predict_proba(features), estimator.classes_, classes)
+
+
+def aligned_probabilities(proba: Any, learnt: Sequence[Any], classes: Sequence[Any]) -> Any:
+    """Probabilities of the ``learnt`` classes as one column per class of ``classes`` (0 if new)."""
+    learnt = list(learnt)
     columns = [learnt.index(label) if label in learnt else -1 for label in classes]
-    aligned = np.zeros((len(features), len(classes)), dtype=np.float64)
+    aligned = np.zeros((len(proba), len(classes)), dtype=np.float64)
     for position, column in enumerate(columns):
         if column >= 0:
             aligned[:, position] = proba[:, column]

@@ -4,9 +4,11 @@
 missing), each date split into ``DATE_PARTS`` (``sold_on␟year``, …), categories as text.
 ``CategoryCodes`` follows it for LightGBM: pandas categoricals with the levels seen in
 training (an unseen level is missing), columns renamed ``f0, f1, …`` because LightGBM refuses
-some characters in feature names.
+some characters in feature names. A frame of a few rows (a prediction request's) is read in
+blocks rather than column by column (``small_frames``), to the same values.
 """
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
 import numpy as np
@@ -15,6 +17,14 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from preditiva.ml.tabular.schema import DatasetSchema
+from preditiva.ml.tabular.small_frames import (
+    FeatureBlocks,
+    FloatArray,
+    feature_blocks,
+    is_small,
+    lightgbm_matrix,
+    record_blocks,
+)
 from preditiva.ml.tabular.values import (
     DATE_PARTS,
     PART_SEPARATOR,
@@ -78,6 +88,8 @@ class TabularFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The model-ready columns, in ``columns_`` order, on the same index."""
+        if is_small(frame):
+            return self.blocks(frame).frame(frame.index)
         columns: dict[str, Any] = {}
         for name in self.numeric:
             numbers = to_numbers(frame[name])
@@ -88,6 +100,14 @@ class TabularFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         for name in self.categorical:
             columns[name] = to_labels(frame[name])
         return pd.DataFrame(columns, index=frame.index)
+
+    def blocks(self, frame: pd.DataFrame) -> FeatureBlocks:
+        """``transform``'s values of a small frame as two blocks: numbers and labels."""
+        return feature_blocks(frame, self.numeric, self.categorical, self.dates)
+
+    def record_blocks(self, records: Sequence[Mapping[str, Any]]) -> FeatureBlocks:
+        """``blocks`` of ``check_rows``' typed frame of a few checked request rows."""
+        return record_blocks(records, self.numeric, self.categorical, self.dates)
 
     def get_feature_names_out(self, input_features: Any = None) -> ObjectArray:
         """The output column names."""
@@ -121,6 +141,10 @@ class CategoryCodes(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 )
             columns[f"f{position}"] = values
         return pd.DataFrame(columns, index=frame.index)
+
+    def matrix(self, blocks: FeatureBlocks) -> FloatArray:
+        """``transform`` of ``TabularFeatures``' blocks as the float64 matrix LightGBM reads."""
+        return lightgbm_matrix(blocks, self.input_columns_, self.levels_)
 
     def get_feature_names_out(self, input_features: Any = None) -> ObjectArray:
         """The output column names, ``f0, f1, …``."""

@@ -14,16 +14,24 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from lightgbm import LGBMModel
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from preditiva.core.errors import DataValidationError, InvalidInputError
 from preditiva.ml.tabular.algorithms import get_algorithm
-from preditiva.ml.tabular.evaluation import CrossValidation, class_probabilities, cross_validate
+from preditiva.ml.tabular.evaluation import (
+    CrossValidation,
+    aligned_probabilities,
+    class_probabilities,
+    cross_validate,
+)
+from preditiva.ml.tabular.features import CategoryCodes, TabularFeatures
 from preditiva.ml.tabular.importances import feature_importances
 from preditiva.ml.tabular.schema import DatasetSchema, Task, infer_schema, task_for
-from preditiva.ml.tabular.validation import check_rows, validate_frame
-from preditiva.ml.tabular.values import to_classes, to_numbers
+from preditiva.ml.tabular.small_frames import FeatureBlocks, is_small, lightgbm_outputs
+from preditiva.ml.tabular.validation import check_records, records_frame, validate_frame
+from preditiva.ml.tabular.values import SMALL_COLUMN, to_classes, to_numbers
 
 #: Fewest rows a dataset needs, whatever the number of folds.
 MIN_ROWS = 10
@@ -70,16 +78,25 @@ class TabularModel:
                 details=[{"field": name, "message": "missing column"} for name in missing],
             )
         features = rows[list(self.schema.features)]
+        read = self.pipeline.steps[0][1]
+        if is_small(features) and isinstance(read, TabularFeatures):
+            return self._predict_blocks(read.blocks(features), rows.index)
         if self.task == "regression":
             return TabularPrediction(np.asarray(self.pipeline.predict(features), dtype=np.float64))
         probabilities = class_probabilities(self.pipeline, features, self.classes)
-        labels = np.asarray(self.classes)[np.argmax(probabilities, axis=1)]
-        frame = pd.DataFrame(probabilities, columns=list(self.classes), index=rows.index)
-        return TabularPrediction(labels, frame)
+        return self._classified(probabilities, rows.index)
 
     def predict_rows(self, rows: Sequence[Mapping[str, Any]]) -> TabularPrediction:
-        """Predictions for raw request rows, checked first (``check_rows``)."""
-        return self.predict(check_rows(rows, self.schema))
+        """Predictions for raw request rows, checked first (``check_records``).
+
+        A request of at most ``SMALL_COLUMN`` rows is read into blocks straight from its
+        records, without the typed frame ``check_rows`` would build (the same values).
+        """
+        records = check_records(rows, self.schema)
+        read = self.pipeline.steps[0][1]
+        if len(records) <= SMALL_COLUMN and isinstance(read, TabularFeatures):
+            return self._predict_blocks(read.record_blocks(records), pd.RangeIndex(len(records)))
+        return self.predict(records_frame(records, self.schema))
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the pipeline, JSON-ready, as a model version stores it."""
@@ -94,6 +111,30 @@ class TabularModel:
             "importance_kind": self.importance_kind,
             "n_rows": self.n_rows,
         }
+
+    def _predict_blocks(self, blocks: FeatureBlocks, index: pd.Index) -> TabularPrediction:
+        """Predictions from ``TabularFeatures``' blocks of a few rows (``small_frames``).
+
+        A LightGBM pipeline predicts from one matrix, pandas skipped; the others run the rest
+        of the pipeline on the frame the blocks make.
+        """
+        _, preprocess, model = (step for _, step in self.pipeline.steps)
+        if isinstance(preprocess, CategoryCodes) and isinstance(model, LGBMModel):
+            outputs = lightgbm_outputs(model, preprocess.matrix(blocks))
+        else:
+            rest, frame = self.pipeline[1:], blocks.frame(index)
+            regression = self.task == "regression"
+            outputs = rest.predict(frame) if regression else rest.predict_proba(frame)
+        if self.task == "regression":
+            return TabularPrediction(np.asarray(outputs, dtype=np.float64))
+        learnt = self.pipeline.classes_
+        return self._classified(aligned_probabilities(outputs, learnt, self.classes), index)
+
+    def _classified(self, probabilities: Any, index: pd.Index) -> TabularPrediction:
+        """The most probable class of each row, beside every class's probability."""
+        labels = np.asarray(self.classes)[np.argmax(probabilities, axis=1)]
+        frame = pd.DataFrame(probabilities, columns=list(self.classes), index=index)
+        return TabularPrediction(labels, frame)
 
 
 def train_tabular(

@@ -126,11 +126,32 @@ def validate_frame(
 def check_rows(rows: Sequence[Any], schema: DatasetSchema) -> pd.DataFrame:
     """Raw prediction rows as a typed frame of the schema's features, or DataValidationError.
 
+    The rows are checked by ``check_records``. A request of at most ``SMALL_COLUMN`` rows is
+    typed value by value (``typed_values``), the same way the column readers of a larger one
+    type it.
+    """
+    return records_frame(check_records(rows, schema), schema)
+
+
+def records_frame(records: Sequence[Mapping[str, Any]], schema: DatasetSchema) -> pd.DataFrame:
+    """Checked request rows (``check_records``) as a typed frame of the schema's features."""
+    roles = {column.name: column.role for column in schema.columns}
+    if len(records) <= SMALL_COLUMN:
+        columns = {name: typed_values(records, name, roles[name]) for name in schema.features}
+        return pd.DataFrame(columns, index=pd.RangeIndex(len(records)))
+    return typed_frame(
+        pd.DataFrame({name: [record[name] for record in records] for name in schema.features}),
+        schema,
+    )
+
+
+def check_records(rows: Sequence[Any], schema: DatasetSchema) -> list[Mapping[str, Any]]:
+    """Raw prediction rows checked, or DataValidationError listing every problem.
+
     Each row is an object with one value per feature (null when unknown). Every missing
     column, unknown column and wrongly typed value is listed; columns the schema ignores are
-    accepted and dropped; the target column is refused. The checks read each value in
-    Python; a request of at most ``SMALL_COLUMN`` rows is typed value by value too, the same
-    way the column readers of a larger one type it.
+    accepted (and later dropped); the target column is refused. The checks read each value
+    in Python.
     """
     log = _ProblemLog()
     if not isinstance(rows, Sequence) or isinstance(rows, str | bytes) or not rows:
@@ -141,20 +162,29 @@ def check_rows(rows: Sequence[Any], schema: DatasetSchema) -> pd.DataFrame:
         if not isinstance(row, Mapping):
             log.add(index, None, "expected an object with one value per column")
     roles = {column.name: column.role for column in schema.columns}
-    features = schema.features
     _check_columns(records, schema, roles, log)
-    for name in features:
+    for name in schema.features:
         expected = roles[name]
         for index, record in enumerate(records):
             if name in record and not _fits(record[name], expected):
                 wanted = _EXPECTED[expected]
                 log.add(index, name, f"expected {wanted}, got {_shown(record[name])}")
     log.check().raise_if_invalid("rows")
-    if len(records) <= SMALL_COLUMN:
-        return _small_frame(records, features, roles)
-    return typed_frame(
-        pd.DataFrame({name: [record[name] for record in records] for name in features}), schema
-    )
+    return records
+
+
+def typed_values(records: Sequence[Mapping[str, Any]], name: str, role: str) -> npt.NDArray[Any]:
+    """One column of a few checked records, typed value by value as ``typed_frame`` types it.
+
+    Float64 numbers, labels as objects (``values.small_labels``), naive-UTC datetime64 dates.
+    """
+    values = [record[name] for record in records]
+    if role == "numeric":  # checked: a finite real number, null or NaN
+        return np.array([np.nan if value is None else float(value) for value in values])
+    if role == "categorical" and (labels := small_labels(values)) is not None:
+        return np.array(labels, dtype=object)
+    read = to_labels if role == "categorical" else to_dates
+    return read(pd.Series(values)).to_numpy()
 
 
 def typed_frame(frame: pd.DataFrame, schema: DatasetSchema) -> pd.DataFrame:
@@ -162,25 +192,6 @@ def typed_frame(frame: pd.DataFrame, schema: DatasetSchema) -> pd.DataFrame:
     readers = {"numeric": to_numbers, "categorical": to_labels, "date": to_dates}
     columns = {name: readers[_role(schema, name)](frame[name]) for name in schema.features}
     return pd.DataFrame(columns, index=frame.index)
-
-
-def _small_frame(
-    records: list[Mapping[str, Any]], features: tuple[str, ...], roles: Mapping[str, str]
-) -> pd.DataFrame:
-    """``typed_frame`` of a few checked records, read value by value (one frame built)."""
-    columns: dict[str, Any] = {}
-    for name in features:
-        values = [record[name] for record in records]
-        role = roles[name]
-        if role == "numeric":  # checked: a finite real number, null or NaN
-            numbers = [np.nan if value is None else float(value) for value in values]
-            columns[name] = np.array(numbers, dtype=np.float64)
-        elif role == "categorical" and (labels := small_labels(values)) is not None:
-            columns[name] = np.array(labels, dtype=object)
-        else:
-            read = to_labels if role == "categorical" else to_dates
-            columns[name] = read(pd.Series(values)).to_numpy()
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(records)))
 
 
 def _check_columns(
