@@ -287,5 +287,5 @@ def _finite(value: Any) -> bool:
     """Whether ``value`` is a finite number (JSON columns refuse NaN)."""
     try:
         return math.isfinite(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False

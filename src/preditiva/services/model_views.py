@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from preditiva.core.numbers import finite_float
 from preditiva.services import registry
 from preditiva.storage.db.models import Model, ModelFit, ModelVersion
 from preditiva.storage.db.repositories import registry_reads
@@ -96,13 +97,6 @@ def verdict(skill: float | None, *, unknown: str = NO_BACKTEST) -> str:
     return "ties with naive (MASE)"
 
 
-def _number(value: Any) -> float | None:
-    """A finite float, or None for anything else (missing, null, text, NaN)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
 def skill_of(
     metrics: Mapping[str, Any] | None,
     backtest: Mapping[str, Any] | None = None,
@@ -112,17 +106,17 @@ def skill_of(
     """The skill block of a version's metrics (or, failing that, its backtest)."""
     if metrics and "skill_vs_baseline" in metrics:
         return baseline_skill(metrics, unknown=unknown)
-    value = _number((metrics or {}).get("skill_vs_naive"))
+    value = finite_float((metrics or {}).get("skill_vs_naive"))
     if value is None:
-        value = _number((backtest or {}).get("skill_vs_naive"))
-    share = _number((metrics or {}).get("beats_naive_share"))
+        value = finite_float((backtest or {}).get("skill_vs_naive"))
+    share = finite_float((metrics or {}).get("beats_naive_share"))
     beats = None if value is None else value > 0
     return Skill(value, beats, share, verdict(value, unknown=unknown))
 
 
 def baseline_verdict(metrics: Mapping[str, Any], *, unknown: str = NO_BACKTEST) -> str:
     """A regression or classification model's headline score and skill against its baseline."""
-    skill = _number(metrics.get("skill_vs_baseline"))
+    skill = finite_float(metrics.get("skill_vs_baseline"))
     if skill is None:
         return unknown
     kind = str(metrics.get("baseline_kind", "baseline"))
@@ -137,7 +131,7 @@ def baseline_verdict(metrics: Mapping[str, Any], *, unknown: str = NO_BACKTEST) 
     cv = metrics.get("cv")
     scores: Mapping[str, Any] = cv if isinstance(cv, Mapping) else {}
     for name, label in HEADLINES:
-        value = _number(scores.get(name))
+        value = finite_float(scores.get(name))
         if value is not None:
             return f"{label} {value:.2f}; {comparison}"
     return comparison
@@ -145,7 +139,7 @@ def baseline_verdict(metrics: Mapping[str, Any], *, unknown: str = NO_BACKTEST) 
 
 def baseline_skill(metrics: Mapping[str, Any], *, unknown: str = NO_BACKTEST) -> Skill:
     """The skill block of a model compared with its own baseline (mean, majority, …)."""
-    value = _number(metrics.get("skill_vs_baseline"))
+    value = finite_float(metrics.get("skill_vs_baseline"))
     return Skill(
         skill_vs_naive=value,
         beats_naive=None if value is None else value > 0,
@@ -163,7 +157,7 @@ def version_skill(version: ModelVersion) -> Skill:
 
 def fit_skill(fit: ModelFit) -> Skill:
     """One series' skill block in a version."""
-    value = _number(fit.skill)
+    value = finite_float(fit.skill)
     return Skill(value, None if value is None else value > 0, None, verdict(value))
 
 

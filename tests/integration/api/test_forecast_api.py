@@ -377,6 +377,8 @@ def test_an_inline_history_too_short_to_backtest_is_still_forecast(
         ({"history": [], "freq": "D"}, "history is empty"),
         ({"history": [1, "x", 3], "freq": "D"}, "history[1] is 'x'"),
         ({"history": [1, float("nan")], "freq": "D"}, "finite number"),
+        ({"history": [1, 10**400], "freq": "D"}, "history[1] is 1000000000"),
+        ({"history": [10**400, 1], "freq": "D"}, "finite number"),
         ({"history": [0.5] * 100_001, "freq": "D"}, "at most 100000"),
         ({"history": [1, 2, 3]}, "freq is required"),
         ({"history": [1, 2, 3], "freq": "fortnightly"}, "not a frequency"),

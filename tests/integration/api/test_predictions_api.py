@@ -5,6 +5,7 @@ five so the limit is cheap to cross. Models are trained once, in-process, on rea
 """
 
 import contextlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -189,6 +190,29 @@ def test_bad_rows_are_a_422_listing_each_missing_unknown_and_mistyped_column(api
     assert "missing column" in problems[(None, "Lot_Area")]
     assert "unknown column" in problems[(None, "Swimming_Pool")]
     assert "expected a number, got text 'big'" in problems[(0, "Gr_Liv_Area")]
+
+
+@pytest.mark.parametrize(
+    ("model", "body", "field"),
+    [
+        ("houses", {"rows": [{**trained.house_rows(1)[0], "Gr_Liv_Area": 10**400}]}, "Gr_Liv_Area"),
+        ("aapl-next", {"history": [100.0] * 39 + [10**400]}, "history.39"),
+        (
+            "aapl-lstm",
+            {"history": [100.0] * (trained.LSTM_WINDOW - 1) + [10**400]},
+            f"history.{trained.LSTM_WINDOW - 1}",
+        ),
+    ],
+)
+def test_an_integer_too_large_for_a_float_is_a_422_naming_where(
+    api: Api, model: str, body: dict[str, Any], field: str
+) -> None:
+    response = api.predict(model, body)
+
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert field in [detail["field"] for detail in error["details"]], error
+    assert "too large" in json.dumps(error), error
 
 
 def test_more_rows_than_the_limit_is_a_413_saying_how_many_fit(api: Api) -> None:

@@ -1,11 +1,11 @@
 """Forecast answers, inline forecast requests and the reload answer."""
 
-import math
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from preditiva.core.numbers import finite_float
 from preditiva.services.forecasts import MAX_H
 from preditiva.services.inline_forecasts import MAX_HISTORY
 
@@ -105,7 +105,7 @@ class InlineForecastCreate(BaseModel):
         for position, item in enumerate(value):
             problem = _number_problem(item) if numbers else _point_problem(item)
             if problem:
-                raise ValueError(f"history[{position}] is {item!r}: {problem}")
+                raise ValueError(f"history[{position}] is {_shown(item)}: {problem}")
         return value
 
     @model_validator(mode="after")
@@ -123,7 +123,13 @@ def _number_problem(item: Any) -> str | None:
     """What is wrong with an item of a list of numbers, if anything."""
     if isinstance(item, bool) or not isinstance(item, int | float):
         return "expected a number, like the first item"
-    return None if math.isfinite(item) else "every value must be a finite number"
+    return None if finite_float(item) is not None else "every value must be a finite number"
+
+
+def _shown(item: Any) -> str:
+    """An item as written, cut to 40 characters."""
+    text = repr(item)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _point_problem(item: Any) -> str | None:

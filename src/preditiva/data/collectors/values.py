@@ -50,7 +50,10 @@ def parse_number(raw: object, *, decimal: str = ".") -> float | None:
     if isinstance(raw, bool):
         raise ValueError(f"not a number: {raw!r}")
     if isinstance(raw, int | float):
-        number = float(raw)
+        try:
+            number = float(raw)
+        except OverflowError:
+            raise ValueError("not a finite number: an integer too large for a float") from None
     elif isinstance(raw, str):
         text = raw.strip()
         if not text:

@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from preditiva.core.errors import DataValidationError
+from preditiva.core.numbers import finite_float
 from preditiva.ml.tabular.schema import DatasetSchema
 from preditiva.ml.tabular.values import (
     SMALL_COLUMN,
@@ -275,7 +276,7 @@ def _fits(value: Any, role: str) -> bool:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return True
     if role == "numeric":
-        return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+        return finite_float(value) is not None
     if role == "categorical":
         return isinstance(value, str | bool | Integral)
     if isinstance(value, date):
@@ -290,6 +291,8 @@ def _shown(value: Any) -> str:
         return f"text {text!r}"
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
+    if isinstance(value, int) and finite_float(value) is None:
+        return "an integer too large for a float"
     if isinstance(value, Mapping):
         return "an object"
     if isinstance(value, Sequence):
