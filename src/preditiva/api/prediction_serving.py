@@ -61,7 +61,7 @@ class PredictionServing:
         key: tuple[object, ...] | None,
         epoch: int,
     ) -> Encoded:
-        """Predict, encode, and keep the answer under ``key`` (runs in the threadpool)."""
+        """Predict, encode, and keep the answer under ``key`` (in a thread unless quick)."""
         max_rows = self.settings.predict_max_rows
         if resolved.kind == "tabular":  # reads no database row: no session to open
             answer = predictions.predict_tabular(self.models, resolved, data, max_rows=max_rows)

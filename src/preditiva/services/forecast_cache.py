@@ -112,6 +112,10 @@ class ModelCache:
                 self._items.popitem(last=False)
         return model
 
+    def peek(self, sha256: str) -> Forecaster | None:
+        """The loaded model of this artifact, or None; the store is never read."""
+        return self._items.get(sha256.lower())
+
     def clear(self) -> None:
         """Forget every model."""
         with self._lock:

@@ -118,6 +118,7 @@ def _seed(api: Api) -> None:
     response = api.client.post(f"/v1/series/{SERIES}/observations", json={"observations": points})
     assert response.status_code == 200, response.text
     api.add("houses", trained.house_regressor(), **TABULAR)
+    api.add("houses-lgbm", trained.house_lightgbm(), **{**TABULAR, "engine": "lightgbm"})
     classify = {**TABULAR, "task": "classification", "engine": "logistic"}
     api.add("houses-class", trained.house_classifier(), **classify)
     api.add("aapl-up", trained.feature_model("classification"), **_feature("classification"))
@@ -160,6 +161,19 @@ def test_tabular_regressor_predicts_each_row_and_repeats_come_from_the_cache(api
     assert body["classes"] is None
     assert first.headers["X-Cache"] == "miss"
     assert again.content == first.content
+
+
+def test_a_lightgbm_model_answers_a_few_rows_with_its_own_values(api: Api) -> None:
+    rows = trained.house_rows(3, start=10)
+    expected = trained.house_lightgbm().predict(pd.DataFrame(rows)).values
+
+    first = api.answer("houses-lgbm", {"rows": rows})  # loads the model, in a thread
+    again = api.predict("houses-lgbm", {"rows": rows[:1]})  # loaded: in the event loop
+
+    assert [p["value"] for p in first["predictions"]] == pytest.approx(expected.tolist())
+    assert again.status_code == 200 and again.headers["X-Cache"] == "miss"
+    assert again.json()["predictions"][0]["value"] == pytest.approx(expected[0])
+    assert api.predict("houses-lgbm", {"rows": [{"Gr_Liv_Area": "big"}]}).status_code == 422
 
 
 def test_tabular_classifier_gives_each_class_probability(api: Api) -> None:

@@ -4,7 +4,8 @@ A repeated identical request is answered from the process's cache, keyed by the 
 id of the version that answers and the digest of the canonical input; any registry change
 (a promotion, a new version) empties it, like the cached forecasts. ``X-Cache`` says
 ``hit`` or ``miss``. A series-feature prediction of the stored series is never cached: it
-reads observations, which change without a new version.
+reads observations, which change without a new version. A few rows to a loaded LightGBM
+model (``predictions.answers_quickly``) are answered in the event loop, the rest in a thread.
 """
 
 from typing import Annotated, Literal
@@ -94,7 +95,10 @@ async def predict(
         cached = serving.answers.get(key)
         if cached is not None:
             return Response(cached.body, media_type=JSON, headers={"X-Cache": "hit"})
-    encoded = await run_in_threadpool(serving.compute, resolved, data, key, answers_epoch)
+    if predictions.answers_quickly(serving.models, resolved, data):
+        encoded = serving.compute(resolved, data, key, answers_epoch)
+    else:
+        encoded = await run_in_threadpool(serving.compute, resolved, data, key, answers_epoch)
     return Response(encoded.body, media_type=JSON, headers={"X-Cache": "miss"})
 
 
