@@ -12,6 +12,7 @@ from preditiva.api.routes import datasets as datasets_routes
 from preditiva.api.routes import models as models_routes
 from preditiva.api.routes import predictions as predictions_routes
 from preditiva.core.broker import get_celery
+from preditiva.core.logging import configure_logging
 from preditiva.core.settings import Settings, get_settings
 from preditiva.storage.db.engine import get_session_factory
 
@@ -44,3 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # last: batch uploads are rare
     app.include_router(batch_predictions_routes.router)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app of a ``preditiva api`` process (each of ``--workers``): logging, then the app."""
+    settings = get_settings()
+    configure_logging(settings, process="api")
+    return create_app(settings)

@@ -41,17 +41,29 @@ def install_default_schedules(settings: Settings) -> list[str]:
         return [schedule.name for schedule in ensure_defaults(session)]
 
 
-def api() -> None:
+def api(
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            envvar="PREDITIVA_API_WORKERS",
+            help="API processes sharing the port, each with its own caches (one per core).",
+        ),
+    ] = 1,
+) -> None:
     """Serve the REST API with uvicorn on PREDITIVA_HOST:PREDITIVA_PORT."""
     import uvicorn
 
     settings = get_settings()
     configure_logging(settings, process="api")
     uvicorn.run(
-        "preditiva.api.app:create_app",
+        "preditiva.api.app:create_served_app",
         factory=True,
         host=settings.host,
         port=settings.port,
+        workers=workers,
         log_config=None,
         access_log=False,
     )

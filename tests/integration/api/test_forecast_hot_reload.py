@@ -1,5 +1,6 @@
 """Real API processes pick up a new champion by themselves, or at once when told to reload."""
 
+import contextlib
 import socket
 import time
 from collections.abc import Iterator
@@ -47,11 +48,22 @@ def _free_port() -> int:
         return port
 
 
-def _start(backend: Backend, log: Path, **env: str) -> Api:
+def _start(backend: Backend, log: Path, *args: str, **env: str) -> Api:
     port = _free_port()
     variables = {**backend.env, "PREDITIVA_PORT": str(port), **env}
-    process = PreditivaProcess(["api"], variables, log).start()
+    process = PreditivaProcess(["api", *args], variables, log).start()
     return Api(process, httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10))
+
+
+def _children(pid: int) -> list[int]:
+    """The pids of the processes whose parent is ``pid`` (read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
 
 
 def _healthy(api: Api) -> bool:
@@ -63,10 +75,10 @@ def _healthy(api: Api) -> bool:
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    """Two API processes on one embedded back end (default and very long reload intervals)."""
+    """Two APIs on one embedded back end: two processes polling every second, one lazy one."""
     home = tmp_path_factory.mktemp("hot-reload")
     with make_backend("embedded", home / "home") as backend:
-        polling = _start(backend, home / "polling.log")
+        polling = _start(backend, home / "polling.log", "--workers", "2")
         lazy = _start(backend, home / "lazy.log", PREDITIVA_RELOAD_INTERVAL="600")
         try:
             for api in (polling, lazy):
@@ -108,6 +120,25 @@ def test_a_running_api_serves_a_new_champion_within_seconds(servers: Servers) ->
 
     assert time.monotonic() - promoted < 3.0
     assert "registry watcher started" in servers.polling.process.log.read_text()
+
+
+def test_every_process_of_a_multi_process_api_serves_the_new_champion(servers: Servers) -> None:
+    assert len(_children(servers.polling.process.pid)) >= 2  # uvicorn's --workers 2
+    _served_series(servers, "many")
+    base = str(servers.polling.client.base_url)
+
+    def served() -> set[int]:
+        """The versions served over 20 new connections (the kernel spreads them)."""
+        answers = [httpx.get(f"{base}/v1/series/many/forecast", timeout=10) for _ in range(20)]
+        assert all(answer.status_code == 200 for answer in answers), answers[0].text
+        return {answer.json()["version"] for answer in answers}
+
+    assert served() == {1}
+    _promote_version_2(servers, "many")
+    time.sleep(3.0)  # each process polls the registry every second
+
+    assert served() == {2}
+    assert servers.polling.process.log.read_text().count("registry watcher started") == 2
 
 
 def test_reload_makes_a_new_champion_served_at_once(servers: Servers) -> None:
