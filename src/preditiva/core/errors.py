@@ -294,3 +294,9 @@ class ModelNotTabularError(InvalidInputError):
     """The model is not a tabular one, so it cannot predict rows of a file."""
 
     code = "model_not_tabular"
+
+
+def short_repr(item: object, limit: int = 40) -> str:
+    """A value's repr cut to ``limit`` characters, to quote it in an error message."""
+    text = repr(item)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -16,6 +16,7 @@ from pandas.tseries.offsets import Tick
 
 from preditiva.core.clock import utcnow
 from preditiva.core.errors import DataValidationError, InvalidInputError, SeriesTooShortError
+from preditiva.core.numbers import finite_float
 from preditiva.ml.backtest import Backtest
 from preditiva.ml.contract import Forecast, Forecaster, check_levels
 from preditiva.ml.engines import get_engine
@@ -51,7 +52,14 @@ def _checked_values(values: Sequence[float]) -> np.ndarray[tuple[int], np.dtype[
         raise DataValidationError(
             f"history has {len(values)} points; at most {MAX_HISTORY} are accepted"
         )
-    array = np.asarray(values, dtype=np.float64)
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except OverflowError:
+        huge = [i for i, v in enumerate(values) if isinstance(v, int) and finite_float(v) is None]
+        raise DataValidationError(
+            f"history[{huge[0]}] is an integer too large for a float",
+            details=[{"field": f"history.{i}", "message": "too large"} for i in huge[:20]],
+        ) from None
     bad = np.flatnonzero(~np.isfinite(array))
     if bad.size:
         raise DataValidationError(

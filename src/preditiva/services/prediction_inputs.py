@@ -20,7 +20,6 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from preditiva.core.errors import DataValidationError, InvalidInputError, PayloadTooLargeError
-from preditiva.core.numbers import finite_float
 from preditiva.services.forecast_answers import utc
 from preditiva.services.forecasts import MAX_H, check_request
 from preditiva.services.inline_forecasts import MAX_HISTORY, history_from_points
@@ -183,15 +182,10 @@ def dated_history(
                 f"history[{position}] is {value!r}: every value must be a number",
                 details=[{"field": f"history.{position}", "message": "not a number"}],
             )
-        if isinstance(value, int) and finite_float(value) is None:
-            raise DataValidationError(
-                f"history[{position}] is an integer too large for a float",
-                details=[{"field": f"history.{position}", "message": "too large"}],
-            )
     stamps = times if times is not None else pd.date_range(end=end, periods=len(values), freq=freq)
     return history_from_points(
         [
-            (pd.Timestamp(stamp).to_pydatetime(), float(value))
+            (pd.Timestamp(stamp).to_pydatetime(), value)  # made floats, and checked, there
             for stamp, value in zip(stamps, values, strict=True)
         ]
     )

@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from preditiva.core.errors import short_repr
 from preditiva.core.numbers import finite_float
 from preditiva.services.forecasts import MAX_H
 from preditiva.services.inline_forecasts import MAX_HISTORY
@@ -105,7 +106,7 @@ class InlineForecastCreate(BaseModel):
         for position, item in enumerate(value):
             problem = _number_problem(item) if numbers else _point_problem(item)
             if problem:
-                raise ValueError(f"history[{position}] is {_shown(item)}: {problem}")
+                raise ValueError(f"history[{position}] is {short_repr(item)}: {problem}")
         return value
 
     @model_validator(mode="after")
@@ -124,12 +125,6 @@ def _number_problem(item: Any) -> str | None:
     if isinstance(item, bool) or not isinstance(item, int | float):
         return "expected a number, like the first item"
     return None if finite_float(item) is not None else "every value must be a finite number"
-
-
-def _shown(item: Any) -> str:
-    """An item as written, cut to 40 characters."""
-    text = repr(item)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _point_problem(item: Any) -> str | None:

@@ -44,6 +44,7 @@ from preditiva.core.errors import (
     DataValidationError,
     ForecasterNotFittedError,
     InvalidInputError,
+    short_repr,
 )
 from preditiva.ml.contract import (
     DEFAULT_LEVELS,
@@ -227,7 +228,7 @@ class LSTMForecaster(Forecaster):
     def _price(self, item: object) -> tuple[float, str | None]:
         """One history value as a float, and what is wrong with it (None when fine)."""
         if isinstance(item, bool) or not isinstance(item, numbers.Real):
-            return math.nan, f"not a number: {_short(item)}"
+            return math.nan, f"not a number: {short_repr(item, 30)}"
         try:
             value = float(item)
         except OverflowError:
@@ -313,9 +314,3 @@ def examples_needed(horizon: int, share: float) -> int:
     while split_examples(n_examples, horizon, share)[0] < MIN_TRAIN_EXAMPLES:
         n_examples += 1
     return n_examples
-
-
-def _short(item: object) -> str:
-    """A value's repr, cut to a readable length for an error message."""
-    text = repr(item)
-    return text if len(text) <= 30 else text[:27] + "..."

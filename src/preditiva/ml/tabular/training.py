@@ -93,12 +93,14 @@ class TabularModel:
         That is LightGBM after ``CategoryCodes``: well under a millisecond for a row, where the
         other pipelines' scikit-learn steps take several milliseconds.
         """
+        return self._matrix_steps() is not None
+
+    def _matrix_steps(self) -> tuple[CategoryCodes, LGBMModel] | None:
+        """The encoder and LightGBM model that predict from one matrix, if the pipeline has them."""
         read, preprocess, model = (step for _, step in self.pipeline.steps)
-        return (
-            isinstance(read, TabularFeatures)
-            and isinstance(preprocess, CategoryCodes)
-            and isinstance(model, LGBMModel)
-        )
+        if not isinstance(read, TabularFeatures) or not isinstance(preprocess, CategoryCodes):
+            return None
+        return (preprocess, model) if isinstance(model, LGBMModel) else None
 
     def predict_rows(self, rows: Sequence[Mapping[str, Any]]) -> TabularPrediction:
         """Predictions for raw request rows, checked first (``check_records``).
@@ -132,10 +134,9 @@ class TabularModel:
         A LightGBM pipeline predicts from one matrix, pandas skipped; the others run the rest
         of the pipeline on the frame the blocks make.
         """
-        _, preprocess, model = (step for _, step in self.pipeline.steps)
-        if self.reads_one_matrix:
-            assert isinstance(preprocess, CategoryCodes) and isinstance(model, LGBMModel)
-            outputs = lightgbm_outputs(model, preprocess.matrix(blocks))
+        if steps := self._matrix_steps():
+            encoder, booster = steps
+            outputs = lightgbm_outputs(booster, encoder.matrix(blocks))
         else:
             rest, frame = self.pipeline[1:], blocks.frame(index)
             regression = self.task == "regression"
